@@ -1,0 +1,3 @@
+from launchready_tui.cli import main
+
+raise SystemExit(main())
