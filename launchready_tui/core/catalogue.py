@@ -42,10 +42,10 @@ class CheckSpec:
 
 
 def _c(
-    id: str, title: str, stage: int, impact: Impact, module: str,
+    check_id: str, title: str, stage: int, impact: Impact, module: str,
     timeout_s: float = 30.0, network: bool = True,
 ) -> CheckSpec:
-    return CheckSpec(id, title, stage, impact, module, timeout_s, network)
+    return CheckSpec(check_id, title, stage, impact, module, timeout_s, network)
 
 
 I = Impact  # noqa: E741 - short alias keeps the table readable

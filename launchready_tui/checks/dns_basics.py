@@ -1,0 +1,51 @@
+"""Stage 1 DNS basics: does the domain resolve (apex and www)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from launchready_tui.checks.base import CheckContext
+from launchready_tui.checks.fixes import fix_for
+from launchready_tui.checks.targets import front_hosts
+from launchready_tui.core.model import Outcome, Status
+from launchready_tui.net.resolver import AddressLookup, DnsOutcome
+
+
+def _describe(lookup: AddressLookup) -> list[str]:
+    out: list[str] = []
+    for answer in lookup.answers:
+        out += [f"CNAME {c}." for c in answer.cnames if f"CNAME {c}." not in out]
+    return out + lookup.addresses
+
+
+async def dns_resolves(ctx: CheckContext) -> Outcome:
+    apex, www = front_hosts(ctx.project)
+    lookups = await asyncio.gather(*(ctx.resolver.addresses(h) for h in (apex, www)))
+    evidence: dict[str, object] = {"apex": _describe(lookups[0]), "www": _describe(lookups[1])}
+    evidence["answers"] = {
+        lk.host: {a.rdtype: a.to_evidence() for a in lk.answers} for lk in lookups
+    }
+    unmeasured = [
+        a for lk in lookups for a in lk.answers
+        if not a.outcome.measured and not lk.addresses
+    ]
+    ok = {lk.host: bool(lk.addresses) for lk in lookups}
+    if unmeasured and not all(ok.values()):
+        reason = unmeasured[0].reason
+        return Outcome(Status.ERROR, f"could not check DNS: {reason}", evidence, target=apex)
+    missing = [h for h, good in ok.items() if not good]
+    if not missing:
+        servers = {a.nameserver for lk in lookups for a in lk.answers if a.nameserver}
+        where = f" (asked {', '.join(sorted(servers))})" if servers else ""
+        return Outcome(Status.PASS, f"{apex} and {www} both resolve{where}", evidence, target=apex)
+    why = {
+        lk.host: ("does not exist (NXDOMAIN)" if any(a.outcome is DnsOutcome.NXDOMAIN for a in lk.answers)
+                  else "has no A/AAAA record")
+        for lk in lookups if not lk.addresses
+    }
+    text = "; ".join(f"{h} {w}" for h, w in why.items())
+    if len(missing) == 2:
+        return Outcome(Status.FAIL, f"nobody can reach the site: {text}", evidence, blocker=True,
+                       fix=fix_for("dns.resolves", domain=apex, host=missing[0]), target=apex)
+    return Outcome(Status.WARN, f"visitors who type {missing[0]} get an error: {text}", evidence,
+                   fix=fix_for("dns.resolves", domain=apex, host=missing[0]), target=apex)

@@ -1,0 +1,64 @@
+"""Stage 1: does HTTPS work on the names visitors type (certificate trusted, page answers)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from launchready_tui.checks.base import CheckContext
+from launchready_tui.checks.fixes import fix_for
+from launchready_tui.checks.targets import front_hosts, host_of
+from launchready_tui.core.model import Outcome, Status
+from launchready_tui.net.http import RedirectWalk
+
+# Failures that are facts about the site (fail) rather than failures to measure (error).
+_MEASURED_KINDS = {"tls", "connect"}
+
+
+def _row(host: str, walk: RedirectWalk) -> dict[str, object]:
+    row: dict[str, object] = {"host": host, "hops": [h.to_json() for h in walk.hops]}
+    if walk.final is not None:
+        row.update(status=walk.final.status, final_url=walk.final.url, http_version=walk.final.http_version)
+    if walk.error is not None:
+        row.update(error=walk.error.message, error_kind=walk.error.kind)
+    if walk.loop:
+        row["error"] = "redirect loop"
+    if walk.too_many:
+        row["error"] = "too many redirects"
+    return row
+
+
+async def http_https_works(ctx: CheckContext) -> Outcome:
+    hosts = front_hosts(ctx.project)
+    if (app := host_of(ctx.project.app_url)) and app not in hosts:
+        hosts.append(app)
+    # www may legitimately not exist; only judge it when DNS has it.
+    lookups = await asyncio.gather(*(ctx.resolver.addresses(h, 443) for h in hosts))
+    live = [h for h, lk in zip(hosts, lookups, strict=True) if lk.addresses or h == hosts[0]]
+    walks = await asyncio.gather(*(ctx.http.walk(f"https://{h}/") for h in live))
+    rows = [_row(h, w) for h, w in zip(live, walks, strict=True)]
+    evidence = {"hosts": rows, "not_in_dns": [h for h in hosts if h not in live]}
+    failures: list[str] = []
+    errors: list[str] = []
+    for host, walk in zip(live, walks, strict=True):
+        if walk.error is not None:
+            (failures if walk.error.kind in _MEASURED_KINDS else errors).append(walk.error.message)
+        elif walk.loop or walk.too_many:
+            failures.append(f"https://{host}/ redirects in a loop")
+        elif walk.final is not None and walk.final.status >= 500:
+            failures.append(f"https://{host}/ answers HTTP {walk.final.status}")
+    target = hosts[0]
+    if failures:
+        return Outcome(Status.FAIL, "; ".join(failures), evidence, blocker=True, target=target,
+                       fix=fix_for("http.https_works", domain=target))
+    if errors and len(errors) == len(live):
+        return Outcome(Status.ERROR, f"could not test HTTPS: {errors[0]}", evidence, target=target)
+    if errors:
+        return Outcome(Status.ERROR, f"HTTPS works on some hosts, but: {'; '.join(errors)}", evidence,
+                       target=target)
+    odd = [f"https://{h}/ answers HTTP {w.final.status}" for h, w in zip(live, walks, strict=True)
+           if w.final is not None and w.final.status >= 400]
+    if odd:
+        return Outcome(Status.WARN, "; ".join(odd), evidence, target=target,
+                       fix=fix_for("http.https_works", domain=target))
+    return Outcome(Status.PASS, f"HTTPS works with a trusted certificate on {', '.join(live)}", evidence,
+                   target=target)

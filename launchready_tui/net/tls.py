@@ -1,0 +1,207 @@
+"""TLS probe: one handshake to capture what the server presents, one to judge trust.
+
+stdlib ``ssl`` does the handshakes (Python 3.11 has no verified-chain accessor, so the first,
+non-verifying handshake captures the leaf, and a second, verifying handshake tells whether a browser
+would trust it and why not). ``cryptography`` parses the certificate. Connections go through the
+same resolver and ``--connect-to`` / ``--resolve`` overrides as HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+from launchready_tui.net.http import build_ssl_context
+from launchready_tui.net.overrides import NetworkOverrides
+from launchready_tui.net.resolver import Resolver
+
+TLS_VERSIONS: dict[str, ssl.TLSVersion] = {
+    "TLSv1": ssl.TLSVersion.TLSv1,
+    "TLSv1.1": ssl.TLSVersion.TLSv1_1,
+    "TLSv1.2": ssl.TLSVersion.TLSv1_2,
+    "TLSv1.3": ssl.TLSVersion.TLSv1_3,
+}
+
+
+class TlsError(Exception):
+    """No handshake at all; ``kind`` is dns, connect, timeout or tls."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(slots=True)
+class TlsInfo:
+    host: str
+    port: int
+    verified: bool
+    verify_error: str | None
+    protocol: str | None
+    cipher: str | None
+    alpn: str | None
+    subject: str
+    issuer: str
+    sans: list[str]
+    not_before: datetime
+    not_after: datetime
+    serial: str
+    sha256: str
+    key: str  # "RSA 2048", "EC secp256r1", …
+    remote_addr: str | None = None
+    elapsed_ms: float = 0.0
+    self_signed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def days_left(self, now: datetime | None = None) -> float:
+        now = now or datetime.now(UTC)
+        return (self.not_after - now).total_seconds() / 86400
+
+    @property
+    def lifetime_days(self) -> float:
+        return (self.not_after - self.not_before).total_seconds() / 86400
+
+    def to_evidence(self) -> dict[str, Any]:
+        return {
+            "host": self.host, "port": self.port, "verified": self.verified, "verify_error": self.verify_error,
+            "protocol": self.protocol, "alpn": self.alpn, "cipher": self.cipher, "subject": self.subject,
+            "issuer": self.issuer, "sans": self.sans, "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(), "days_left": round(self.days_left(), 1),
+            "key": self.key, "sha256": self.sha256, "remote_addr": self.remote_addr,
+        }
+
+
+def _name(name: x509.Name) -> str:
+    cn = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    org = name.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    parts = [str(a.value) for a in cn] + [str(a.value) for a in org]
+    return ", ".join(parts) or name.rfc4514_string()
+
+
+def _key_desc(cert: x509.Certificate) -> str:
+    key = cert.public_key()
+    size = getattr(key, "key_size", None)
+    curve = getattr(getattr(key, "curve", None), "name", None)
+    kind = type(key).__name__.removeprefix("_").replace("PublicKey", "")
+    return f"{kind} {curve or size or ''}".strip()
+
+
+async def _open(
+    host: str, port: int, sni: str, ctx: ssl.SSLContext, resolver: Resolver,
+    overrides: NetworkOverrides, timeout: float,
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str]:
+    to_host, to_port = overrides.route(host, port)
+    lookup = await resolver.addresses(to_host, to_port)
+    if not lookup.addresses:
+        raise TlsError("dns", lookup.reason)
+    last: Exception | None = None
+    for address in lookup.addresses:
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(
+                    address, to_port, ssl=ctx, server_hostname=sni, ssl_handshake_timeout=timeout
+                )
+            return reader, writer, f"{address}:{to_port}"
+        except ssl.SSLError:
+            raise
+        except (TimeoutError, OSError) as exc:
+            last = exc
+    if isinstance(last, TimeoutError):
+        raise TlsError("timeout", f"{host}:{port} did not complete a TLS handshake within {timeout:g} s")
+    text = str(last)
+    if "Connection refused" in text or "Errno 111" in text:
+        raise TlsError("connect", f"{host}:{port} refused the connection (nothing listening?)")
+    raise TlsError("connect", f"could not connect to {host}:{port}: {text}")
+
+
+def _plain_tls_error(host: str, port: int, exc: ssl.SSLError) -> TlsError:
+    text = str(exc)
+    if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "packet length" in text:
+        return TlsError("tls", f"{host}:{port} does not speak TLS (is it plain HTTP?)")
+    if "UNSUPPORTED_PROTOCOL" in text or "NO_PROTOCOLS_AVAILABLE" in text or "VERSION" in text.upper():
+        return TlsError("tls", f"{host}:{port} refused this TLS version: {exc.reason or text}")
+    return TlsError("tls", f"TLS handshake with {host}:{port} failed: {exc.reason or text}")
+
+
+async def handshake_version(
+    host: str, port: int, version: str, resolver: Resolver, overrides: NetworkOverrides | None = None,
+    timeout: float = 5.0,
+) -> bool:
+    """True if the server completes a handshake pinned to exactly this TLS version."""
+    ctx = build_ssl_context(None, verify=False)
+    ctx.minimum_version = ctx.maximum_version = TLS_VERSIONS[version]
+    if version in ("TLSv1", "TLSv1.1"):
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses old versions at the default level
+    try:
+        _, writer, _ = await _open(host, port, host, ctx, resolver, overrides or resolver.overrides, timeout)
+    except (ssl.SSLError, TlsError):
+        return False
+    writer.close()
+    return True
+
+
+async def probe_tls(
+    host: str,
+    port: int = 443,
+    resolver: Resolver | None = None,
+    overrides: NetworkOverrides | None = None,
+    ca_file: str | None = None,
+    sni: str | None = None,
+    timeout: float = 8.0,
+) -> TlsInfo:
+    """Handshake with host:port and describe the certificate and connection. Raises TlsError."""
+    resolver = resolver or Resolver()
+    overrides = overrides or resolver.overrides
+    sni = sni or host
+    started = time.perf_counter()
+    capture = build_ssl_context(None, verify=False)
+    capture.set_alpn_protocols(["h2", "http/1.1"])
+    try:
+        _reader, writer, remote = await _open(host, port, sni, capture, resolver, overrides, timeout)
+    except ssl.SSLError as exc:
+        raise _plain_tls_error(host, port, exc) from None
+    try:
+        sslobj = writer.get_extra_info("ssl_object")
+        der = sslobj.getpeercert(binary_form=True) if sslobj else None
+        protocol = sslobj.version() if sslobj else None
+        cipher = sslobj.cipher()[0] if sslobj and sslobj.cipher() else None
+        alpn = sslobj.selected_alpn_protocol() if sslobj else None
+    finally:
+        writer.close()
+    if not der:
+        raise TlsError("tls", f"{host}:{port} presented no certificate")
+    cert = x509.load_der_x509_certificate(der)
+
+    verified, verify_error = True, None
+    try:
+        _r, w2, _ = await _open(host, port, sni, build_ssl_context(ca_file), resolver, overrides, timeout)
+        w2.close()
+    except ssl.SSLCertVerificationError as exc:
+        verified, verify_error = False, exc.verify_message or str(exc)
+    except ssl.SSLError as exc:
+        verified, verify_error = False, exc.reason or str(exc)
+    except TlsError as exc:
+        verified, verify_error = False, exc.message
+
+    try:
+        san_ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+        sans = [str(v) for v in san_ext.value.get_values_for_type(x509.DNSName)]
+    except x509.ExtensionNotFound:
+        sans = []
+    return TlsInfo(
+        host=host, port=port, verified=verified, verify_error=verify_error, protocol=protocol, cipher=cipher,
+        alpn=alpn, subject=_name(cert.subject), issuer=_name(cert.issuer), sans=sans,
+        not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
+        serial=format(cert.serial_number, "x"), sha256=cert.fingerprint(hashes.SHA256()).hex(),
+        key=_key_desc(cert), remote_addr=remote, elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        self_signed=cert.issuer == cert.subject,
+    )
