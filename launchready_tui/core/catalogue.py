@@ -21,7 +21,7 @@ class CheckSpec:
     title: str
     stage: int
     impact: Impact
-    module: str  # module name under launchready_tui.checks
+    module: str  # module name under launchready_tui.checks, or a dotted absolute module name
     timeout_s: float = 30.0
     network: bool = True  # False: works on local files or answers only
 
@@ -31,7 +31,7 @@ class CheckSpec:
 
     @property
     def module_path(self) -> str:
-        return f"{_PKG}.{self.module}"
+        return self.module if "." in self.module else f"{_PKG}.{self.module}"
 
     def is_built(self) -> bool:
         """True when the module implementing this check exists (no import, no side effects)."""

@@ -1,0 +1,56 @@
+"""Builds the one resolver and the one HTTP client for a run from the project file and CLI options."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from launchready_tui.checks.base import CheckContext, CheckOptions
+from launchready_tui.core.project import Project
+from launchready_tui.net.http import HttpClient
+from launchready_tui.net.overrides import NetworkOverrides, OverrideError
+from launchready_tui.net.resolver import Resolver
+
+
+@dataclass(slots=True)
+class NetworkOptions:
+    """The four shared network options; command-line values win over the project file's."""
+
+    nameservers: list[str] = field(default_factory=list)
+    resolve: list[str] = field(default_factory=list)
+    connect_to: list[str] = field(default_factory=list)
+    ca_file: str | None = None
+    dns_timeout: float = 3.0
+    http_timeout: float = 10.0
+
+
+def effective_network(project: Project, project_dir: Path, cli: NetworkOptions) -> NetworkOptions:
+    net = project.network
+    ca = cli.ca_file or net.ca_file
+    if ca and not Path(ca).expanduser().is_absolute():
+        # A CA named on the command line is relative to the cwd; one in the project file to the file.
+        ca = str((Path.cwd() if cli.ca_file else project_dir) / Path(ca).expanduser())
+    if ca and not Path(ca).expanduser().is_file():
+        raise OverrideError(f"--ca-file: {ca} does not exist or is not a file")
+    return NetworkOptions(
+        nameservers=cli.nameservers or list(net.nameservers),
+        resolve=cli.resolve + list(net.resolve),  # first match wins: the command line first
+        connect_to=cli.connect_to + list(net.connect_to),
+        ca_file=str(Path(ca).expanduser()) if ca else None,
+        dns_timeout=cli.dns_timeout,
+        http_timeout=cli.http_timeout,
+    )
+
+
+@asynccontextmanager
+async def check_context(
+    project: Project, project_dir: Path, cli: NetworkOptions | None = None, options: CheckOptions | None = None
+) -> AsyncIterator[CheckContext]:
+    net = effective_network(project, project_dir, cli or NetworkOptions())
+    overrides = NetworkOverrides.parse(net.resolve, net.connect_to)
+    resolver = Resolver(net.nameservers or None, timeout=net.dns_timeout, overrides=overrides)
+    async with HttpClient(resolver, overrides, ca_file=net.ca_file, timeout=net.http_timeout) as http:
+        yield CheckContext(project=project, resolver=resolver, http=http, project_dir=project_dir,
+                           options=options or CheckOptions())

@@ -1,0 +1,69 @@
+"""The ``launchready`` command: argparse, then a lazy import of the one command that runs.
+
+``--help``, ``--version`` and the headless commands never import Textual; only the wizard paths
+(``launchready`` with no command, ``launchready demo``) do, inside ``main()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import Sequence
+
+from launchready_tui import __version__
+
+# Command name -> module under launchready_tui.commands. Modules that are not built yet are left out.
+COMMANDS: tuple[str, ...] = ("demo", "lab", "audit", "email", "secrets", "loadtest", "accounts", "handover")
+
+
+def _command_module(name: str) -> str:
+    return f"launchready_tui.commands.{name}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="launchready",
+        description="From prototype to safe to demo and sell: live launch checks, risks in business terms, "
+        "fixes for your provider, and a handover document. Without a command, opens the wizard.",
+    )
+    parser.add_argument("--version", action="version", version=f"launchready {__version__}")
+    parser.add_argument("--project", metavar="PATH", default="launchready.yaml",
+                        help="project file for the wizard (default: ./launchready.yaml, created if absent)")
+    parser.add_argument("--presenter", action="store_true", help="open the wizard in presenter mode")
+    parser.add_argument("--debug", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        if importlib.util.find_spec(_command_module(name)) is not None:
+            importlib.import_module(_command_module(name)).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.CRITICAL, stream=sys.stderr)
+    from launchready_tui.commands.common import EXIT_CANCELLED, EXIT_USAGE, USER_ERRORS, say
+
+    name = args.command or "wizard"
+    try:
+        if name == "wizard":
+            from launchready_tui.commands.wizard import run_wizard
+
+            return run_wizard(args)
+        return int(importlib.import_module(_command_module(name)).run(args))
+    except KeyboardInterrupt:
+        say("launchready: cancelled")
+        return EXIT_CANCELLED
+    except USER_ERRORS as exc:
+        say(f"launchready: error: {exc}")
+        return EXIT_USAGE
+    except ValueError as exc:  # bad option values (e.g. a malformed --connect-to) are usage errors
+        say(f"launchready: error: {exc}")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

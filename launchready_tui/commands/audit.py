@@ -1,0 +1,84 @@
+"""``launchready audit``: the automated checks, headless, in the report formats of the contract."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TYPE_CHECKING
+
+from launchready_tui.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    REPORT_FORMATS,
+    UsageError,
+    add_network_options,
+    load_target,
+    network_options,
+    write_output,
+)
+from launchready_tui.core import catalogue, stages
+from launchready_tui.core.catalogue import CheckSpec
+
+if TYPE_CHECKING:
+    from launchready_tui.checks.runner import CheckEvent
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("audit", help="run the automated checks headless",
+                       description="Run the automated checks headless and print a report.")
+    add_network_options(p, REPORT_FORMATS)
+    p.add_argument("--domain", metavar="D", help="audit this domain with defaults instead of a project file")
+    p.add_argument("--stage", type=int, action="append", default=[], metavar="N", help="only stage N (repeatable)")
+    p.add_argument("--check", action="append", default=[], metavar="ID", help="only this check (repeatable)")
+    p.add_argument("--samples", type=int, default=5, metavar="N", help="requests per endpoint for response times")
+    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="checks run at once (default 8)")
+    p.add_argument("--yes", action="store_true", help="answer yes to confirmation prompts (costly probes)")
+    p.add_argument("--progress", action="store_true", help="print each check as it finishes (stderr)")
+
+
+def select(args: argparse.Namespace) -> list[CheckSpec]:
+    chosen: list[CheckSpec] = []
+    for n in args.stage:
+        try:
+            chosen += list(stages.get(n).checks)
+        except KeyError as exc:
+            raise UsageError(str(exc.args[0])) from None
+    for check_id in args.check:
+        try:
+            chosen.append(catalogue.get(check_id))
+        except KeyError:
+            raise UsageError(f"unknown check id {check_id!r}; see docs/checks.md for the list") from None
+    if not chosen:
+        # Default: every automated check of the seven stages that is built (manual-only ones report themselves).
+        chosen = [c for c in catalogue.CHECKS if c.stage > 0]
+    if not 1 <= args.samples <= 100:
+        raise UsageError("--samples must be between 1 and 100")
+    return list(dict.fromkeys(chosen))
+
+
+def _progress(ev: CheckEvent) -> None:
+    if ev.kind == "finished" and ev.result is not None:
+        sys.stderr.write(f"[{ev.done}/{ev.total}] {ev.result.status.label:<10} {ev.check_id}\n")
+
+
+async def _audit(args: argparse.Namespace) -> int:
+    # Heavy imports (httpx, dnspython, cryptography) only when the command really runs.
+    from launchready_tui.checks.base import CheckOptions
+    from launchready_tui.checks.context import check_context
+    from launchready_tui.checks.runner import run_checks
+    from launchready_tui.report.formats import build_report, exceeds, render
+
+    specs = select(args)
+    project, project_dir = load_target(args)
+    options = CheckOptions(samples=args.samples, yes=args.yes)
+    async with check_context(project, project_dir, network_options(args), options) as ctx:
+        results = await run_checks(specs, ctx, on_event=_progress if args.progress else None,
+                                   concurrency=args.concurrency)
+    report = build_report(project, results)
+    write_output(render(report, args.format), args.output)
+    return EXIT_FINDINGS if exceeds(results, args.fail_on) else EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_audit(args))

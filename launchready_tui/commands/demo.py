@@ -1,0 +1,50 @@
+"""``launchready demo``: start the built-in lab and open the wizard against it.
+
+Until the wizard is built, the demo runs the headless audit against the lab and prints the report,
+so ``make demo`` always shows the product working end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import tempfile
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("demo", help="start the built-in lab and open the wizard against it",
+                       description="Start the built-in lab on loopback and open the wizard against it.")
+    p.add_argument("--domain", default=None, metavar="D", help="lab domain: flawed.test (default) or good.test")
+    p.add_argument("--headless", action="store_true", help="run the audit on the lab and print it, no wizard")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="report format with --headless")
+
+
+async def _headless(args: argparse.Namespace) -> int:
+    from launchready_tui.checks.base import CheckOptions
+    from launchready_tui.checks.context import check_context
+    from launchready_tui.checks.runner import run_checks
+    from launchready_tui.core import catalogue
+    from launchready_tui.core.project import load_project
+    from launchready_tui.lab.server import Lab
+    from launchready_tui.report.formats import build_report, render
+
+    with tempfile.TemporaryDirectory(prefix="launchready-demo-") as tmp:
+        async with Lab() as lab:
+            path = Path(tmp) / "launchready.yaml"
+            lab.write_project(path, args.domain or lab.flawed_domain)
+            project, _ = load_project(path)
+            async with check_context(project, path.parent, options=CheckOptions(samples=5)) as ctx:
+                results = await run_checks([c for c in catalogue.CHECKS if c.stage > 0], ctx)
+            print(render(build_report(project, results), args.format), end="")  # noqa: T201
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.headless or importlib.util.find_spec("launchready_tui.app") is None:
+        return asyncio.run(_headless(args))
+    from launchready_tui.commands.wizard import run_demo_wizard
+
+    return run_demo_wizard(args)
