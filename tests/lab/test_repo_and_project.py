@@ -55,6 +55,10 @@ async def test_project_dict_and_write(lab: Lab, tmp_path: Path) -> None:
         assert project["ai_endpoint"]["canaries"][0] == lab.canary(domain)
     path = lab.write_project(tmp_path / "launchready.yaml", lab.flawed_domain)
     assert yaml.safe_load(path.read_text()) == lab.project_dict(lab.flawed_domain)
+    from launchready_tui.core.project import load_project  # the real loader accepts it without warnings
+
+    project_obj, warnings = load_project(path)
+    assert project_obj.domain == lab.flawed_domain and warnings == []
     with pytest.raises(ValueError):
         lab.project_dict("example.com")
 

@@ -146,3 +146,16 @@ async def test_200_concurrent_https_connections(lab: Lab, session_factory) -> No
         lab.state.release.set()
         statuses = await asyncio.gather(*tasks)
     assert statuses == [200] * 200
+
+
+async def test_reset_fault_drops_the_connection(lab: Lab, http: aiohttp.ClientSession) -> None:
+    assert lab.web is not None
+    lab.web.set_fault("docs.good.test", mode="reset")
+    try:
+        with pytest.raises(aiohttp.ClientError):
+            async with http.get("https://docs.good.test/") as r:
+                await r.read()
+    finally:
+        lab.web.set_fault("docs.good.test")
+    async with http.get("https://docs.good.test/") as r:
+        assert r.status == 200
