@@ -46,7 +46,8 @@ $(STAMP_TEST): pyproject.toml | $(PY)
 
 # Real-server tests need Debian nginx and nsd. Installed only when missing AND running as root
 # with apt-get available; otherwise skipped quietly (the tests then skip, or fail when
-# LAUNCHREADY_REQUIRE_REAL_SERVERS=1). RUNLEVEL=1 keeps the packages' services from starting.
+# LAUNCHREADY_REQUIRE_REAL_SERVERS=1). The tests start their own instances on free loopback ports,
+# so the packages' system services are kept from starting (a temporary policy-rc.d, if none exists).
 debian-deps:
 	@missing=""; PATH="$$PATH:/usr/sbin:/sbin"; export PATH; \
 	for p in $(DEBIAN_PKGS); do \
@@ -54,8 +55,12 @@ debian-deps:
 	done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing Debian packages:$$missing"; \
-	  apt-get update -qq && \
-	  RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  policy=/usr/sbin/policy-rc.d; added=""; \
+	  if [ ! -e $$policy ]; then printf '#!/bin/sh\nexit 101\n' > $$policy && chmod 755 $$policy && added=1; fi; \
+	  rc=0; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing || rc=$$?; \
+	  if [ -n "$$added" ]; then rm -f $$policy; fi; \
+	  exit $$rc; \
 	fi
 
 clean:
