@@ -211,16 +211,17 @@ class Lab:
 
 async def _run_until_interrupted(write_project: Path | None, domain: str) -> None:
     async with Lab() as lab:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # handlers first: a Ctrl-C right after "running" must take the clean path too
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop
+            loop.add_signal_handler(signal.SIGINT, stop.set)
+            loop.add_signal_handler(signal.SIGTERM, stop.set)
         if write_project is not None:
             path = lab.write_project(write_project, domain)
             print(f"project file: {path.resolve()}")  # noqa: T201 - this is the command's output
         print(lab.describe())  # noqa: T201
         print("lab running; press Ctrl-C to stop", flush=True)  # noqa: T201
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop
-            loop.add_signal_handler(signal.SIGINT, stop.set)
-            loop.add_signal_handler(signal.SIGTERM, stop.set)
         await stop.wait()
     print("lab stopped", file=sys.stderr)  # noqa: T201
 
