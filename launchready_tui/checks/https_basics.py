@@ -6,7 +6,7 @@ import asyncio
 
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.targets import front_hosts, host_of
+from launchready_tui.checks.targets import classify_hosts, front_hosts, host_of
 from launchready_tui.core.model import Outcome, Status
 from launchready_tui.net.http import RedirectWalk
 
@@ -31,14 +31,14 @@ async def http_https_works(ctx: CheckContext) -> Outcome:
     hosts = front_hosts(ctx.project)
     if (app := host_of(ctx.project.app_url)) and app not in hosts:
         hosts.append(app)
-    # www may legitimately not exist; only judge it when DNS has it.
-    lookups = await asyncio.gather(*(ctx.resolver.addresses(h, 443) for h in hosts))
-    live = [h for h, lk in zip(hosts, lookups, strict=True) if lk.addresses or h == hosts[0]]
+    # www may legitimately not exist; only judge hosts DNS has (the apex always: it is the product).
+    found = await classify_hosts(ctx, hosts)
+    live = [h for h in hosts if h in found.live or (h == hosts[0] and h not in found.unresolved)]
     walks = await asyncio.gather(*(ctx.http.walk(f"https://{h}/") for h in live))
     rows = [_row(h, w) for h, w in zip(live, walks, strict=True)]
-    evidence = {"hosts": rows, "not_in_dns": [h for h in hosts if h not in live]}
+    evidence = {"hosts": rows, "not_in_dns": found.absent, "dns_unanswered": found.unresolved}
     failures: list[str] = []
-    errors: list[str] = []
+    errors: list[str] = [f"could not resolve {h}: {why}" for h, why in found.unresolved.items()]
     for host, walk in zip(live, walks, strict=True):
         if walk.error is not None:
             (failures if walk.error.kind in _MEASURED_KINDS else errors).append(walk.error.message)
@@ -50,7 +50,7 @@ async def http_https_works(ctx: CheckContext) -> Outcome:
     if failures:
         return Outcome(Status.FAIL, "; ".join(failures), evidence, blocker=True, target=target,
                        fix=fix_for("http.https_works", domain=target))
-    if errors and len(errors) == len(live):
+    if errors and not live:
         return Outcome(Status.ERROR, f"could not test HTTPS: {errors[0]}", evidence, target=target)
     if errors:
         return Outcome(Status.ERROR, f"HTTPS works on some hosts, but: {'; '.join(errors)}", evidence,

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from launchready_tui.core.project import Endpoint, Project
+
+if TYPE_CHECKING:
+    from launchready_tui.checks.base import CheckContext
 
 
 def host_of(url: str | None) -> str | None:
@@ -41,3 +47,24 @@ def core_endpoints(project: Project) -> list[Endpoint]:
     if project.endpoints:
         return list(project.endpoints)
     return [Endpoint(name="home", url=f"https://{project.domain}/", method="GET")]
+
+
+@dataclass(slots=True)
+class HostSet:
+    live: list[str] = field(default_factory=list)  # has an address
+    absent: list[str] = field(default_factory=list)  # DNS says it does not exist / has no address
+    unresolved: dict[str, str] = field(default_factory=dict)  # DNS could not be asked: host -> reason
+
+
+async def classify_hosts(ctx: CheckContext, hosts: list[str], port: int = 443) -> HostSet:
+    """Split hosts by what DNS says; a timeout or SERVFAIL is "unresolved", never "absent"."""
+    lookups = await asyncio.gather(*(ctx.resolver.addresses(h, port) for h in hosts))
+    out = HostSet()
+    for host, lookup in zip(hosts, lookups, strict=True):
+        if lookup.addresses:
+            out.live.append(host)
+        elif any(not a.outcome.measured for a in lookup.answers):
+            out.unresolved[host] = lookup.reason
+        else:
+            out.absent.append(host)
+    return out

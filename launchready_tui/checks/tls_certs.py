@@ -6,17 +6,14 @@ import asyncio
 
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.targets import web_hosts
+from launchready_tui.checks.targets import HostSet, classify_hosts, web_hosts
 from launchready_tui.core.model import Outcome, Status
 from launchready_tui.net.tls import TlsError, TlsInfo, probe_tls
 
 
-async def live_hosts(ctx: CheckContext) -> tuple[list[str], list[str]]:
-    """(hosts with an address, hosts without one)."""
-    hosts = web_hosts(ctx.project)
-    lookups = await asyncio.gather(*(ctx.resolver.addresses(h, 443) for h in hosts))
-    live = [h for h, lk in zip(hosts, lookups, strict=True) if lk.addresses]
-    return live, [h for h in hosts if h not in live]
+async def live_hosts(ctx: CheckContext) -> HostSet:
+    """Every host of the product, split by what DNS says (timeouts kept apart from "absent")."""
+    return await classify_hosts(ctx, web_hosts(ctx.project))
 
 
 async def probe_all(ctx: CheckContext, hosts: list[str]) -> list[TlsInfo | TlsError]:
@@ -36,22 +33,24 @@ def _why_untrusted(info: TlsInfo) -> str:
         return f"certificate expired on {info.not_after:%Y-%m-%d}"
     if "hostname" in err or "mismatch" in err or "doesn't match" in err:
         return f"certificate is for {', '.join(info.sans[:4]) or info.subject}, not {info.host}"
-    if info.self_signed or "self-signed" in err or "self signed" in err:
-        return "certificate is self-signed"
-    if "unable to get local issuer" in err or "unknown ca" in err:
-        return f"certificate issuer {info.issuer!r} is not trusted (missing intermediate or private CA)"
+    if info.self_signed:
+        return "certificate is self-signed (no browser trusts it)"
+    if "in certificate chain" in err or "unable to get local issuer" in err or "unknown ca" in err:
+        return f"certificate issuer {info.issuer!r} is not trusted (a private CA, or a missing intermediate)"
     return f"certificate is not trusted: {info.verify_error}"
 
 
 async def tls_cert_valid(ctx: CheckContext) -> Outcome:
-    live, not_live = await live_hosts(ctx)
+    found = await live_hosts(ctx)
+    live = found.live
     if not live:
-        return Outcome(Status.ERROR, "no host of the domain resolves, so no certificate could be checked",
-                       {"not_in_dns": not_live}, target=ctx.project.domain)
+        why = next(iter(found.unresolved.values()), "no host of the domain has an address")
+        return Outcome(Status.ERROR, f"no certificate could be checked: {why}",
+                       {"not_in_dns": found.absent, "dns_unanswered": found.unresolved}, target=ctx.project.domain)
     probes = await probe_all(ctx, live)
     rows: list[dict[str, object]] = []
     bad: list[str] = []
-    unmeasured: list[str] = []
+    unmeasured: list[str] = [f"{h}: could not resolve ({why})" for h, why in found.unresolved.items()]
     for host, probe in zip(live, probes, strict=True):
         if isinstance(probe, TlsError):
             rows.append({"host": host, "error": probe.message, "error_kind": probe.kind})
@@ -61,7 +60,7 @@ async def tls_cert_valid(ctx: CheckContext) -> Outcome:
         rows.append(probe.to_evidence())
         if not probe.verified:
             bad.append(f"{host}: {_why_untrusted(probe)}")
-    evidence = {"hosts": rows, "not_in_dns": not_live}
+    evidence = {"hosts": rows, "not_in_dns": found.absent, "dns_unanswered": found.unresolved}
     target = ctx.project.domain
     if bad:
         return Outcome(Status.FAIL, "browsers will show a security warning — " + "; ".join(bad), evidence,

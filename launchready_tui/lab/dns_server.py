@@ -91,7 +91,7 @@ class DNSServer:
         if self._tcp:
             self._tcp.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._tcp.wait_closed(), 2)  # noqa: ASYNC  (bounded shutdown)
+                await asyncio.wait_for(self._tcp.wait_closed(), 2)  # bounded shutdown
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

@@ -149,7 +149,7 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
                     address, to_port, timeout=timeout, local_address=local_address, socket_options=socket_options
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError) as exc:
-                errors.append(f"{address}:{to_port}: {exc or type(exc).__name__}")
+                errors.append(f"{address}:{to_port} {_socket_reason(exc)}")
                 if isinstance(exc, httpcore.ConnectTimeout) and len(lookup.addresses) == 1:
                     raise
                 continue
@@ -157,6 +157,18 @@ class ResolvingBackend(httpcore.AsyncNetworkBackend):
                 trace["remote_addr"] = f"{address}:{to_port}"
             return stream
         raise httpcore.ConnectError("; ".join(errors) or f"could not connect to {to_host}:{to_port}")
+
+
+def _socket_reason(exc: BaseException) -> str:
+    """A plain reason from the OSError buried under anyio's "All connection attempts failed"."""
+    cur: BaseException | None = exc
+    while cur is not None:
+        if isinstance(cur, ConnectionRefusedError):
+            return "refused the connection (nothing listening?)"
+        if isinstance(cur, OSError) and cur.strerror:
+            return cur.strerror.lower()
+        cur = cur.__cause__ or cur.__context__
+    return str(exc) or type(exc).__name__
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
@@ -224,9 +236,9 @@ def _describe(exc: BaseException, url: str) -> tuple[str, str]:
     if any(isinstance(e, ssl.SSLError) for e in chain):
         return "tls", f"TLS handshake with {host} failed: {text}"
     if isinstance(exc, httpx.ConnectError):
-        if "Connection refused" in text or "Errno 111" in text:
-            return "connect", f"{host} refused the connection (nothing listening?)"
-        return "connect", f"could not connect to {host}: {text}"
+        if "refused the connection" in text or "Connection refused" in text:
+            return "connect", f"{host} refused the connection (nothing listening at {str(exc).split(' ')[0]})"
+        return "connect", f"could not connect to {host}: {exc}"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError):
         return "protocol", f"{host} broke the HTTP protocol: {text}"
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
