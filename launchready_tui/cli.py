@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -44,8 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    import logging
+
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.CRITICAL, stream=sys.stderr)
-    from launchready_tui.commands.common import EXIT_CANCELLED, EXIT_USAGE, USER_ERRORS, say
+    from launchready_tui.commands.common import EXIT_CANCELLED, EXIT_USAGE, say, user_errors
 
     name = args.command or "wizard"
     try:
@@ -57,11 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("launchready: cancelled")
         return EXIT_CANCELLED
-    except USER_ERRORS as exc:
-        say(f"launchready: error: {exc}")
-        return EXIT_USAGE
-    except ValueError as exc:  # bad option values (e.g. a malformed --connect-to) are usage errors
-        say(f"launchready: error: {exc}")
+    except Exception as exc:
+        if isinstance(exc, user_errors()):
+            say(f"launchready: error: {exc}")
+            return EXIT_USAGE
+        if args.debug:
+            raise
+        # A bug of ours: one line for the user, the details with --debug.
+        say(f"launchready: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_USAGE
 
 

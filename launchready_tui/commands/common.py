@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from launchready_tui.core.project import Project, ProjectError, load_project, normalize_domain, project_from_domain
-
 if TYPE_CHECKING:
     from launchready_tui.checks.context import NetworkOptions
+    from launchready_tui.core.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 REPORT_FORMATS = ("text", "json", "markdown", "junit", "sarif")
@@ -58,6 +57,8 @@ def say(text: str) -> None:
 
 def load_target(args: argparse.Namespace) -> tuple[Project, Path]:
     """The project from ``--domain`` or the project file; notes about the input go to stderr."""
+    from launchready_tui.core.project import load_project, normalize_domain, project_from_domain
+
     domain_arg = getattr(args, "domain", None)
     if domain_arg is not None:
         domain, note = normalize_domain(domain_arg)
@@ -85,4 +86,9 @@ def write_output(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
-USER_ERRORS: tuple[type[Exception], ...] = (UsageError, ProjectError)
+def user_errors() -> tuple[type[Exception], ...]:
+    """Exceptions that are the user's input, printed as one line with exit code 2 (imported late: startup)."""
+    from launchready_tui.core.project import ProjectError
+    from launchready_tui.net.overrides import OverrideError
+
+    return (UsageError, ProjectError, OverrideError)

@@ -7,10 +7,7 @@ so ``make demo`` always shows the product working end to end.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib.util
-import tempfile
-from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,6 +20,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 async def _headless(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
     from launchready_tui.checks.base import CheckOptions
     from launchready_tui.checks.context import check_context
     from launchready_tui.checks.runner import run_checks
@@ -44,6 +44,8 @@ async def _headless(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if args.headless or importlib.util.find_spec("launchready_tui.app") is None:
+        import asyncio
+
         return asyncio.run(_headless(args))
     from launchready_tui.commands.wizard import run_demo_wizard
 
