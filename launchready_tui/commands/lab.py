@@ -11,11 +11,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                        description="Run the built-in lab on loopback until Ctrl-C.")
     p.add_argument("--write-project", metavar="PATH",
                    help="write a project file wired to the lab (nameserver, CA, connect-to)")
-    p.add_argument("--domain", default=None, metavar="D",
+    p.add_argument("--domain", default=None, metavar="D", choices=("good.test", "flawed.test"),
                    help="which lab domain the project targets: good.test (passes) or flawed.test (default)")
 
 
 def run(args: argparse.Namespace) -> int:
     from launchready_tui.lab.server import run_lab_foreground
 
-    return run_lab_foreground(Path(args.write_project) if args.write_project else None, domain=args.domain)
+    write = Path(args.write_project) if args.write_project else None
+    if args.domain:
+        return run_lab_foreground(write, domain=args.domain)
+    return run_lab_foreground(write)
