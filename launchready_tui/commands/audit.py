@@ -16,11 +16,10 @@ from launchready_tui.commands.common import (
     network_options,
     write_output,
 )
-from launchready_tui.core import catalogue, stages
-from launchready_tui.core.catalogue import CheckSpec
 
 if TYPE_CHECKING:
     from launchready_tui.checks.runner import CheckEvent
+    from launchready_tui.core.catalogue import CheckSpec
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def select(args: argparse.Namespace) -> list[CheckSpec]:
+    from launchready_tui.core import catalogue, stages
+
     chosen: list[CheckSpec] = []
     for n in args.stage:
         try:
