@@ -39,7 +39,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # They live in ``extra`` like unknown keys, but are expected, so they do not earn a warning.
 EXTENSION_KEYS = frozenset({
     "project_id", "vault_refs", "accounts", "contacts", "monitoring", "monitors", "alerts", "handover",
-    "rollback", "deploy",
+    "rollback", "deploy", "rdap", "providers",
 })
 # ai-probes.md §5 proposes these endpoint fields; they are kept in AiEndpoint.extra without a warning.
 AI_EXTENSION_KEYS = frozenset({

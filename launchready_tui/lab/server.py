@@ -168,12 +168,15 @@ class Lab:
                 "method": "POST",
                 "body_template": '{"message": "{prompt}"}',
                 "response_path": "reply",
+                "tool_calls_path": "tool_calls",  # the vulnerable bot reports the tools it called
                 "canaries": [self.canary(domain), self.fakes.customer_canary],
                 "timeout_s": 15,
                 "max_requests": 120,
             },
             "email": {"sends_mail": True, "senders": ["google-workspace"], "dkim_selectors": ["google"]},
             "environments": ["production", "staging"],
+            # RDAP through the lab's stand-in registry, never IANA (checks/rdap.py documents the key)
+            "rdap": {"bootstrap": "https://rdap.lab.test/bootstrap/dns.json"},
             "network": {
                 "nameservers": [self.nameserver],
                 "resolve": [],

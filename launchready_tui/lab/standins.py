@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from launchready_tui.lab.hosts import FLAWED, GOOD, STANDINS, Host
+from launchready_tui.lab.standins_monitoring import monitoring_standin
 from launchready_tui.lab.state import STATE
 
 NOTE = "launchready lab stand-in, not the real service"
@@ -69,6 +70,12 @@ def _monitors(api_key: str) -> web.Response:
 
 async def standin_response(request: web.Request, host: Host) -> web.StreamResponse:
     path = request.path
+    extra = await monitoring_standin(request, host)  # Better Stack and vendor error cases (stage 5)
+    if extra is not None:
+        return extra
+    if host.name == f"rdap.{STANDINS}" and path == "/bootstrap/dns.json":  # IANA dns.json shape, .test only
+        return web.json_response({"description": NOTE, "publication": _iso(dt.datetime.now(dt.UTC)),
+                                  "version": "1.0", "services": [[["test"], [f"https://rdap.{STANDINS}/"]]]})
     if host.name == f"rdap.{STANDINS}" and path.startswith("/domain/"):
         return _rdap(path.removeprefix("/domain/").lower().rstrip("."))
     if host.name == f"uptime.{STANDINS}" and path == "/v2/getMonitors" and request.method == "POST":
