@@ -1,14 +1,18 @@
 """TLS probe: one handshake to capture what the server presents, one to judge trust.
 
-stdlib ``ssl`` does the handshakes (Python 3.11 has no verified-chain accessor, so the first,
-non-verifying handshake captures the leaf, and a second, verifying handshake tells whether a browser
-would trust it and why not). ``cryptography`` parses the certificate. Connections go through the
-same resolver and ``--connect-to`` / ``--resolve`` overrides as HTTP.
+The capture handshake uses pyOpenSSL because Python 3.11's ``ssl`` cannot return the chain the
+server sent (``get_unverified_chain`` arrived in 3.13), and a missing intermediate is one of the
+most common real-world certificate faults. It runs in a thread on a socket we connect ourselves, to
+the address our resolver chose. The verdict handshake uses stdlib ``ssl`` with the same trust store
+as the HTTP client, so "trusted" means the same thing everywhere. ``cryptography`` parses the
+certificates. Connections honour ``--connect-to`` / ``--resolve`` like HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
+import select
+import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -16,8 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtensionOID, NameOID
+from OpenSSL import SSL
 
 from launchready_tui.net.http import build_ssl_context
 from launchready_tui.net.overrides import NetworkOverrides
@@ -60,6 +65,7 @@ class TlsInfo:
     remote_addr: str | None = None
     elapsed_ms: float = 0.0
     self_signed: bool = False
+    chain: list[dict[str, str]] = field(default_factory=list)  # as sent: leaf first
     extra: dict[str, Any] = field(default_factory=dict)
 
     def days_left(self, now: datetime | None = None) -> float:
@@ -76,7 +82,7 @@ class TlsInfo:
             "protocol": self.protocol, "alpn": self.alpn, "cipher": self.cipher, "subject": self.subject,
             "issuer": self.issuer, "sans": self.sans, "not_before": self.not_before.isoformat(),
             "not_after": self.not_after.isoformat(), "days_left": round(self.days_left(), 1),
-            "key": self.key, "sha256": self.sha256, "remote_addr": self.remote_addr,
+            "key": self.key, "sha256": self.sha256, "remote_addr": self.remote_addr, "chain": self.chain,
         }
 
 
@@ -125,9 +131,12 @@ async def _open(
 
 def _plain_tls_error(host: str, port: int, exc: ssl.SSLError) -> TlsError:
     text = str(exc)
-    if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "packet length" in text:
+    low = text.lower()
+    if "wrong_version_number" in low or "wrong version number" in low or "record layer failure" in low \
+            or "packet length" in low or "http request" in low:
         return TlsError("tls", f"{host}:{port} does not speak TLS (is it plain HTTP?)")
-    if "UNSUPPORTED_PROTOCOL" in text or "NO_PROTOCOLS_AVAILABLE" in text or "VERSION" in text.upper():
+    if "unsupported_protocol" in low or "no_protocols_available" in low or "unsupported protocol" in low \
+            or "version" in low:
         return TlsError("tls", f"{host}:{port} refused this TLS version: {exc.reason or text}")
     return TlsError("tls", f"TLS handshake with {host}:{port} failed: {exc.reason or text}")
 
@@ -163,23 +172,14 @@ async def probe_tls(
     overrides = overrides or resolver.overrides
     sni = sni or host
     started = time.perf_counter()
-    capture = build_ssl_context(None, verify=False)
-    capture.set_alpn_protocols(["h2", "http/1.1"])
-    try:
-        _reader, writer, remote = await _open(host, port, sni, capture, resolver, overrides, timeout)
-    except ssl.SSLError as exc:
-        raise _plain_tls_error(host, port, exc) from None
-    try:
-        sslobj = writer.get_extra_info("ssl_object")
-        der = sslobj.getpeercert(binary_form=True) if sslobj else None
-        protocol = sslobj.version() if sslobj else None
-        cipher = sslobj.cipher()[0] if sslobj and sslobj.cipher() else None
-        alpn = sslobj.selected_alpn_protocol() if sslobj else None
-    finally:
-        writer.close()
-    if not der:
-        raise TlsError("tls", f"{host}:{port} presented no certificate")
-    cert = x509.load_der_x509_certificate(der)
+    to_host, to_port = overrides.route(host, port)
+    lookup = await resolver.addresses(to_host, to_port)
+    if not lookup.addresses:
+        raise TlsError("dns", lookup.reason)
+    captured = await asyncio.to_thread(_capture, host, port, lookup.addresses, to_port, sni, timeout)
+    remote, chain_der, protocol, cipher, alpn = captured
+    chain = [x509.load_der_x509_certificate(der) for der in chain_der]
+    cert = chain[0]
 
     verified, verify_error = True, None
     try:
@@ -204,4 +204,62 @@ async def probe_tls(
         serial=format(cert.serial_number, "x"), sha256=cert.fingerprint(hashes.SHA256()).hex(),
         key=_key_desc(cert), remote_addr=remote, elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
         self_signed=cert.issuer == cert.subject,
+        chain=[{"subject": _name(c.subject), "issuer": _name(c.issuer),
+                "not_after": c.not_valid_after_utc.isoformat()} for c in chain],
     )
+
+
+def _capture(
+    host: str, port: int, addresses: list[str], to_port: int, sni: str, timeout: float
+) -> tuple[str, list[bytes], str | None, str | None, str | None]:
+    """Blocking: connect, handshake without verification, return (remote, chain DER, protocol, cipher, alpn)."""
+    deadline = time.monotonic() + timeout
+    last: OSError | None = None
+    for address in addresses:
+        try:
+            sock = socket.create_connection((address, to_port), timeout=max(deadline - time.monotonic(), 0.1))
+        except OSError as exc:
+            last = exc
+            continue
+        try:
+            return (f"{address}:{to_port}", *_handshake(sock, host, port, sni, deadline))
+        finally:
+            sock.close()
+    if isinstance(last, TimeoutError | socket.timeout):
+        raise TlsError("timeout", f"{host}:{port} did not accept a connection within {timeout:g} s")
+    if isinstance(last, ConnectionRefusedError):
+        raise TlsError("connect", f"{host}:{port} refused the connection (nothing listening?)")
+    raise TlsError("connect", f"could not connect to {host}:{port}: {last}")
+
+
+def _handshake(
+    sock: socket.socket, host: str, port: int, sni: str, deadline: float
+) -> tuple[list[bytes], str | None, str | None, str | None]:
+    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    ctx.set_verify(SSL.VERIFY_NONE, lambda *_: True)  # capture only; the verdict is the stdlib handshake
+    ctx.set_alpn_protos([b"h2", b"http/1.1"])
+    sock.setblocking(False)
+    conn = SSL.Connection(ctx, sock)
+    conn.set_tlsext_host_name(sni.encode("idna"))
+    conn.set_connect_state()
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TlsError("timeout", f"{host}:{port} did not complete a TLS handshake in time")
+        try:
+            conn.do_handshake()
+            break
+        except SSL.WantReadError:
+            select.select([sock], [], [], remaining)
+        except SSL.WantWriteError:
+            select.select([], [sock], [], remaining)
+        except SSL.Error as exc:
+            raise _plain_tls_error(host, port, ssl.SSLError(str(exc))) from None
+        except OSError as exc:
+            raise TlsError("tls", f"{host}:{port} closed the connection during the TLS handshake ({exc})") from None
+    chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+    ders = [c.public_bytes(serialization.Encoding.DER) for c in chain]
+    if not ders:
+        raise TlsError("tls", f"{host}:{port} presented no certificate")
+    alpn = conn.get_alpn_proto_negotiated()
+    return ders, conn.get_protocol_version_name(), conn.get_cipher_name(), alpn.decode() if alpn else None

@@ -55,3 +55,26 @@ async def test_dns_delay_shows_up_in_dns_timing(lab: Lab, lab_context) -> None:
         assert resp.timings.ttfb_ms < resp.timings.total_ms
         pinned = await ctx.http.fetch("https://good.test/", timeout=5)
         assert pinned.timings.dns_ms < 150  # --resolve skips DNS, as in curl
+
+
+async def test_tls_probe_reports_the_chain_as_sent(lab_context) -> None:
+    from launchready_tui.net.tls import probe_tls
+
+    async with lab_context("good.test") as ctx:
+        info = await probe_tls("good.test", 443, resolver=ctx.resolver, ca_file=ctx.http.ca_file)
+    assert info.verified and info.protocol in ("TLSv1.2", "TLSv1.3")
+    assert info.chain[0]["subject"].startswith("good.test") or "good.test" in info.sans
+    assert len(info.chain) >= 1 and info.chain[0]["issuer"] == info.issuer
+
+
+async def test_tls_probe_on_a_plain_http_port_says_so(lab: Lab, lab_context) -> None:
+    from launchready_tui.net.tls import TlsError, probe_tls
+
+    async with lab_context("good.test", network={"nameservers": [lab.nameserver],
+                                                 "connect_to": [f"good.test:443:127.0.0.1:{lab.http_port}"]}) as ctx:
+        try:
+            await probe_tls("good.test", 443, resolver=ctx.resolver)
+        except TlsError as exc:
+            assert exc.kind == "tls" and "does not speak TLS" in exc.message
+        else:
+            raise AssertionError("plain HTTP must not pass as TLS")
