@@ -1,0 +1,476 @@
+"""The load engine: open and closed models on one aiohttp session, run inside the generator process.
+
+* **Open model** (the verdicts): each endpoint has a schedule of arrivals at a fixed rate; request k of a
+  step is *intended* at ``start + k / rate`` and is sent then, whether or not earlier requests have been
+  answered. Latency is timed from the intended time, so a server stall shows in p95/p99 instead of being
+  hidden by a generator that politely waits (coordinated omission). The time from the actual send is kept
+  beside it; the gap between the two is our own scheduling lag (the self-check).
+* **Closed model** (for comparison with wrk): N users per endpoint, each sends, waits for the answer,
+  thinks ``think_ms`` and repeats (0 = back-to-back).
+
+Safety lives here too, because only the generator sees every answer at once: an in-flight cap (an arrival
+that finds it full is *dropped* and counted), budgets for total and AI requests, and the abort rules of
+loadtest.md §7 (error spike, the target shedding load with 429/503, consecutive connection failures,
+p95 far above target twice in a row). Stopping (abort or cancel) cancels in-flight requests at once and
+keeps everything measured so far.
+
+aiohttp, not httpx: httpx's pool costs 19-52x aiohttp's throughput at 50-100 connections (loadtest.md §3),
+which would blame the founder's server for our client's overhead. uvloop is used when installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from launchready_tui.loadgen.dns import ProjectResolver, ssl_context
+from launchready_tui.loadgen.payloads import Prepared, prepare
+from launchready_tui.loadgen.plan import ERROR_SLO, LoadPlan
+from launchready_tui.loadgen.samples import (
+    CONNECT,
+    DNS,
+    DROPPED,
+    ERROR_NAMES,
+    MIN_N_P95,
+    OK,
+    PROTOCOL,
+    TIMEOUT,
+    TLS,
+    Samples,
+    StepStats,
+    counts_latency,
+    is_failure,
+    percentile,
+    summarize,
+    window_p95,
+)
+
+Emit = Callable[[dict[str, Any]], None]
+TICK_S = 1.0
+WARMUP_STEP = -1
+
+
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+@dataclass(slots=True)
+class StepWindow:
+    index: int
+    users: int
+    start: float
+    end: float
+    cpu_start: float
+    cpu_end: float = 0.0
+    endpoints: list[int] = field(default_factory=list)  # endpoints loaded in this step
+
+    @property
+    def duration(self) -> float:
+        return max(self.end - self.start, 1e-9)
+
+    @property
+    def cpu_cores(self) -> float:
+        return max(self.cpu_end - self.cpu_start, 0.0) / self.duration
+
+
+class Engine:
+    def __init__(self, plan: LoadPlan, emit: Emit) -> None:
+        self.plan = plan
+        self.emit = emit
+        self.samples = Samples()
+        self.names = [e.name for e in plan.endpoints]
+        self.prepared: list[Prepared] = [prepare(e, plan) for e in plan.endpoints]
+        self.timeouts = [aiohttp.ClientTimeout(total=e.timeout_s) for e in plan.endpoints]
+        self.cap = plan.in_flight_cap()
+        self.in_flight = 0
+        self.ep_in_flight = [0] * len(plan.endpoints)
+        self.stop_event = asyncio.Event()
+        self.stop_reason: str | None = None
+        self.cancelled = False
+        self.retired: dict[str, str] = {}
+        self.sent_total = 0
+        self.ai_sent = 0
+        self.unfinished = 0
+        self.consecutive_connect = 0
+        self.first_errors: dict[str, dict[str, str]] = {}
+        self.windows: list[StepWindow] = []
+        self.current: StepWindow | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.t0 = time.perf_counter()
+        self._session: aiohttp.ClientSession | None = None
+        # Rolling per-second buckets for the abort rules: (completions, failures, shed answers, latencies by ep)
+        self._buckets: deque[tuple[int, int, int, list[list[float]]]] = deque(maxlen=max(1, math.ceil(
+            plan.abort.window_s / TICK_S)))
+        self._slo_strikes = [0] * len(plan.endpoints)
+        self._tick_row = 0
+        self._tick_cpu = _cpu_seconds()
+        self._tick_time = time.perf_counter()
+        self._cpu0 = self._tick_cpu
+
+    # -- control -------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def request_stop(self, reason: str, cancelled: bool = False) -> None:
+        if self.stop_event.is_set():
+            return
+        self.stop_reason = reason
+        self.cancelled = cancelled
+        self.stop_event.set()
+        for task in list(self.tasks):
+            task.cancel()
+
+    def _retire(self, ei: int, reason: str) -> None:
+        name = self.names[ei]
+        if name not in self.retired:
+            self.retired[name] = reason
+            self.emit({"type": "retired", "endpoint": name, "reason": reason, "t": round(self.now(), 3)})
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _launch(self, ei: int, step: int, intended: float) -> None:
+        if self.in_flight >= self.cap:
+            t = self.now()
+            self.samples.add(ei, step, intended, t, t, 0, DROPPED)
+            return
+        task = asyncio.get_running_loop().create_task(self._fire(ei, step, intended))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _budget_ok(self, ei: int) -> bool:
+        if self.sent_total >= self.plan.caps.max_requests:
+            self.request_stop(f"the request cap of {self.plan.caps.max_requests:,} was reached")
+            return False
+        if self.plan.endpoints[ei].ai and self.ai_sent >= self.plan.caps.max_ai_requests:
+            self._retire(ei, f"the AI budget of {self.plan.caps.max_ai_requests} calls per run was reached")
+            return False
+        return True
+
+    async def _fire(self, ei: int, step: int, intended: float) -> None:
+        assert self._session is not None
+        if not self._budget_ok(ei):
+            return
+        prep = self.prepared[ei]
+        self.sent_total += 1
+        if self.plan.endpoints[ei].ai:
+            self.ai_sent += 1
+        self.in_flight += 1
+        self.ep_in_flight[ei] += 1
+        sent = self.now()
+        status, error, message = 0, OK, ""
+        try:
+            async with self._session.request(prep.method, prep.url_for_request(), data=prep.body,
+                                             headers=prep.headers, allow_redirects=False,
+                                             timeout=self.timeouts[ei]) as resp:
+                status = resp.status
+                while await resp.content.readany():  # read and discard: we time the whole answer
+                    pass
+        except asyncio.CancelledError:
+            self.unfinished += 1
+            raise
+        except TimeoutError:
+            error, message = TIMEOUT, f"no complete answer within {self.plan.endpoints[ei].timeout_s:g} s"
+        except aiohttp.ClientConnectorDNSError as exc:
+            error, message = DNS, f"DNS: {exc.os_error or exc}"
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as exc:
+            error, message = TLS, f"TLS: {exc}"
+        except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError,
+                ConnectionError) as exc:
+            error, message = CONNECT, f"connection: {exc or type(exc).__name__}"
+        except (aiohttp.ClientError, ValueError) as exc:
+            error, message = PROTOCOL, f"HTTP: {exc or type(exc).__name__}"
+        finally:
+            self.in_flight -= 1
+            self.ep_in_flight[ei] -= 1
+        done = self.now()
+        if error != OK:
+            status = 0
+            self.first_errors.setdefault(self.names[ei], {}).setdefault(ERROR_NAMES[error], message[:300])
+        elif status >= 500 or status == 429 or 300 <= status < 400:
+            self.first_errors.setdefault(self.names[ei], {}).setdefault(f"http_{status}", f"HTTP {status}")
+        self.samples.add(ei, step, intended, sent, done, status, error)
+        if error in (CONNECT, DNS, TLS):
+            self.consecutive_connect += 1
+            if self.consecutive_connect >= self.plan.abort.consecutive_connect_failures:
+                self.request_stop(f"stopped after {self.consecutive_connect} connection failures in a row "
+                                  f"({message})")
+        elif status > 0:
+            self.consecutive_connect = 0
+
+    # -- drivers -------------------------------------------------------------------------------
+
+    async def _open_driver(self, ei: int, step: int, rate: float, start: float, end: float) -> None:
+        interval = 1.0 / rate
+        offset = interval * ei / max(1, len(self.names))  # endpoints interleave instead of firing together
+        name = self.names[ei]
+        k = 0
+        while not self.stop_event.is_set() and name not in self.retired:
+            intended = start + offset + k * interval
+            if intended >= end:
+                return
+            delay = intended - self.now()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif k % 64 == 63:
+                await asyncio.sleep(0)  # behind schedule: still let answers be read
+            if self.stop_event.is_set():
+                return
+            self._launch(ei, step, intended)
+            k += 1
+
+    async def _closed_user(self, ei: int, step: int, end: float, first_delay: float) -> None:
+        think = self.plan.think_ms / 1000
+        name = self.names[ei]
+        if first_delay > 0:
+            await asyncio.sleep(first_delay)
+        while self.now() < end and not self.stop_event.is_set() and name not in self.retired:
+            t = self.now()
+            await self._fire(ei, step, t)
+            if think > 0:
+                await asyncio.sleep(min(think, max(0.0, end - self.now())))
+
+    def _start_step(self, step: int, users: int, rates: dict[str, float], start: float, end: float) -> None:
+        active = [i for i, n in enumerate(self.names) if n not in self.retired and rates.get(n, 0) > 0]
+        window = StepWindow(step, users, start, end, _cpu_seconds(), endpoints=active)
+        self.current = window
+        if step != WARMUP_STEP:
+            self.windows.append(window)
+        loop = asyncio.get_running_loop()
+        for ei in active:
+            ep = self.plan.endpoints[ei]
+            if self.plan.model == "open":
+                coro = self._open_driver(ei, step, rates[ep.name], start, end)
+                task = loop.create_task(coro)
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+            else:
+                n = max(1, math.ceil(users * ep.weight))
+                spread = min(self.plan.think_ms / 1000, 1.0)
+                for u in range(n):
+                    task = loop.create_task(self._closed_user(ei, step, end, spread * u / n))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
+
+    async def _wait_until(self, t: float) -> None:
+        delay = t - self.now()
+        if delay <= 0 or self.stop_event.is_set():
+            return
+        try:
+            await asyncio.wait_for(self.stop_event.wait(), timeout=delay)
+        except TimeoutError:
+            pass
+
+    # -- live stats and the abort rules --------------------------------------------------------
+
+    def _tick(self) -> None:
+        s = self.samples
+        rows = range(self._tick_row, len(s))
+        self._tick_row = len(s)
+        n_ep = len(self.names)
+        completed = [0] * n_ep
+        failed = [0] * n_ep
+        errors = {"timeout": 0, "5xx": 0, "connect": 0, "429": 0, "dropped": 0, "other": 0}
+        lat: list[list[float]] = [[] for _ in range(n_ep)]
+        lag: list[float] = []
+        shed = 0
+        for i in rows:
+            ei, status, error = s.endpoint[i], s.status[i], s.error[i]
+            completed[ei] += 1
+            if is_failure(status, error):
+                failed[ei] += 1
+            if error == TIMEOUT:
+                errors["timeout"] += 1
+            elif error in (CONNECT, DNS, TLS):
+                errors["connect"] += 1
+            elif error == DROPPED:
+                errors["dropped"] += 1
+            elif error != OK:
+                errors["other"] += 1
+            elif status >= 500:
+                errors["5xx"] += 1
+            elif status == 429:
+                errors["429"] += 1
+            if status in (429, 503):
+                shed += 1
+            if error != DROPPED:
+                lag.append((s.sent[i] - s.intended[i]) * 1000)
+            if counts_latency(status, error):
+                lat[ei].append((s.done[i] - s.intended[i]) * 1000)
+        now = time.perf_counter()
+        cpu = _cpu_seconds()
+        cores = (cpu - self._tick_cpu) / max(now - self._tick_time, 1e-6)
+        self._tick_cpu, self._tick_time = cpu, now
+        self._buckets.append((sum(completed), sum(failed), shed, [list(x) for x in lat]))
+        window = self.current
+        per_ep = {}
+        for ei, name in enumerate(self.names):
+            p95 = window_p95(list(lat[ei]))
+            per_ep[name] = {"completed": completed[ei], "failed": failed[ei], "in_flight": self.ep_in_flight[ei],
+                            "p95_ms": None if p95 is None else round(p95, 1)}
+        self.emit({
+            "type": "tick", "t": round(self.now(), 3),
+            "step": None if window is None else window.index, "users": None if window is None else window.users,
+            "completed": sum(completed), "in_flight": self.in_flight, "errors": errors,
+            "cpu": round(cores, 3), "lag_p95_ms": None if not lag else round(percentile(sorted(lag), 95), 2),
+            "endpoints": per_ep, "retired": sorted(self.retired),
+        })
+        self._check_abort()
+
+    def _check_abort(self) -> None:
+        a = self.plan.abort
+        comp = sum(b[0] for b in self._buckets)
+        fail = sum(b[1] for b in self._buckets)
+        shed = sum(b[2] for b in self._buckets)
+        if comp >= a.min_completions and fail / comp > a.error_rate:
+            self.request_stop(f"stopped: {fail} of {comp} requests failed in the last {a.window_s:g} s "
+                              f"(above {a.error_rate:.0%}), to avoid taking the site down")
+            return
+        if shed >= a.shed_responses:
+            self.request_stop(f"stopped: the target answered 429/503 {shed} times in {a.window_s:g} s; "
+                              "it is shedding load, and we respect that")
+            return
+        for ei, ep in enumerate(self.plan.endpoints):
+            lat = [v for b in self._buckets for v in b[3][ei]]
+            p95 = window_p95(lat) if len(lat) >= MIN_N_P95 else None
+            if p95 is not None and p95 > a.slo_multiple * ep.slo_ms:
+                self._slo_strikes[ei] += 1
+                if self._slo_strikes[ei] >= a.slo_windows:
+                    self.request_stop(f"stopped: {ep.name} p95 was {p95:.0f} ms, above {a.slo_multiple:g}x its "
+                                      f"{ep.slo_ms:.0f} ms target, {a.slo_windows} times in a row")
+                    return
+            else:
+                self._slo_strikes[ei] = 0
+
+    async def _ticker(self) -> None:
+        next_t = time.perf_counter() + TICK_S
+        while True:
+            await asyncio.sleep(max(0.0, next_t - time.perf_counter()))
+            next_t += TICK_S
+            self._tick()
+
+    def _breached(self, window: StepWindow) -> None:
+        """After a step: endpoints that broke their target are not pushed harder (retire_on_breach)."""
+        rows: dict[int, list[int]] = {ei: [] for ei in window.endpoints}
+        s = self.samples
+        for i in range(len(s)):
+            if s.step[i] == window.index and s.endpoint[i] in rows:
+                rows[s.endpoint[i]].append(i)
+        for ei, idx in rows.items():
+            ep = self.plan.endpoints[ei]
+            st = summarize(s, idx, ep.name, window.users, 0.0, window.duration)
+            # in-flight requests of this step that are already older than the target count as slow too
+            p95 = st.p95_ms if st.p95_ms is not None else (st.max_ms if st.n else None)
+            if st.attempted and st.error_rate >= ERROR_SLO:
+                self._retire(ei, f"{st.error_rate:.1%} errors at {window.users} users")
+            elif p95 is not None and p95 >= ep.slo_ms:
+                self._retire(ei, f"p95 {p95:.0f} ms at {window.users} users (target < {ep.slo_ms:.0f} ms)")
+
+    # -- the run -------------------------------------------------------------------------------
+
+    async def run(self) -> dict[str, Any]:
+        plan = self.plan
+        connector = aiohttp.TCPConnector(limit=self.cap, limit_per_host=0, resolver=ProjectResolver(plan.network),
+                                         ssl=ssl_context(plan.network), ttl_dns_cache=300)
+        self._session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
+                                              auto_decompress=False, timeout=aiohttp.ClientTimeout(total=None))
+        self.t0 = time.perf_counter()
+        self._cpu0 = _cpu_seconds()
+        ticker = asyncio.get_running_loop().create_task(self._ticker())
+        self.emit({"type": "started", "in_flight_cap": self.cap, "steps": len(plan.steps), "model": plan.model})
+        try:
+            t = self.now()
+            if plan.warmup_seconds > 0 and plan.steps:
+                first = plan.steps[0]
+                self.emit({"type": "step", "step": WARMUP_STEP, "users": first.users, "t": round(t, 3)})
+                self._start_step(WARMUP_STEP, first.users, first.rates, t, t + plan.warmup_seconds)
+                t += plan.warmup_seconds
+                await self._wait_until(t)
+            for i, step in enumerate(plan.steps):
+                if self.stop_event.is_set():
+                    break
+                if all(n in self.retired for n in self.names):
+                    self.stop_reason = self.stop_reason or "every endpoint reached its limit"
+                    break
+                t = max(t, self.now())
+                self.emit({"type": "step", "step": i, "users": step.users, "t": round(t, 3)})
+                self._start_step(i, step.users, step.rates, t, t + plan.step_seconds)
+                t += plan.step_seconds
+                await self._wait_until(t)
+                window = self.windows[-1]
+                window.end = min(self.now(), t)
+                window.cpu_end = _cpu_seconds()
+                if plan.retire_on_breach and not self.stop_event.is_set():
+                    self._breached(window)
+            self.current = None  # ticks from here on are the drain, not a step
+            await self._drain()
+        finally:
+            ticker.cancel()
+            for task in list(self.tasks):
+                task.cancel()
+            if self.tasks:
+                await asyncio.wait(list(self.tasks), timeout=1.0)
+            await self._session.close()
+        if self.windows and self.windows[-1].cpu_end == 0.0:
+            self.windows[-1].cpu_end = _cpu_seconds()
+            self.windows[-1].end = min(self.windows[-1].end, self.now())
+        self._tick()
+        return self.summary()
+
+    async def _drain(self) -> None:
+        """After the last step: let answers still on their way arrive (bounded by their own timeouts)."""
+        if self.stop_event.is_set() or not self.tasks:
+            return
+        deadline = self.now() + max(e.timeout_s for e in self.plan.endpoints) + 1
+        stopper = asyncio.get_running_loop().create_task(self.stop_event.wait())
+        try:
+            while self.tasks and not self.stop_event.is_set() and self.now() < deadline:
+                await asyncio.wait([*self.tasks, stopper], timeout=deadline - self.now(),
+                                   return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+
+    # -- results -------------------------------------------------------------------------------
+
+    def step_stats(self) -> list[tuple[StepWindow, StepStats]]:
+        s = self.samples
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i in range(len(s)):
+            groups.setdefault((s.step[i], s.endpoint[i]), []).append(i)
+        out = []
+        for w in self.windows:
+            for ei in w.endpoints:
+                ep = self.plan.endpoints[ei]
+                rows = groups.get((w.index, ei), [])
+                if self.plan.model == "open":
+                    offered = self.plan.steps[w.index].rates[ep.name]
+                else:
+                    offered = len(rows) / w.duration
+                out.append((w, summarize(s, rows, ep.name, w.users, offered, w.duration)))
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        rows = []
+        for w, st in self.step_stats():
+            rows.append({"step": w.index, "row": st.contract(), "details": st.details()})
+        windows = [{"step": w.index, "users": w.users, "start": round(w.start, 3), "end": round(w.end, 3),
+                    "cpu_cores": round(w.cpu_cores, 3), "endpoints": [self.names[e] for e in w.endpoints]}
+                   for w in self.windows]
+        warm = [i for i in range(len(self.samples)) if self.samples.step[i] == WARMUP_STEP]
+        cpu_run = _cpu_seconds() - self._cpu0
+        return {
+            "type": "result", "run_id": self.plan.run_id, "model": self.plan.model, "in_flight_cap": self.cap,
+            "steps": rows, "windows": windows, "retired": self.retired, "stop_reason": self.stop_reason,
+            "cancelled": self.cancelled, "requests": len(self.samples), "warmup_requests": len(warm),
+            "unfinished": self.unfinished, "first_errors": self.first_errors, "elapsed_s": round(self.now(), 3),
+            "cpu_seconds": round(cpu_run, 3),
+        }
