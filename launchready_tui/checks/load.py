@@ -287,9 +287,11 @@ async def _run(ctx: CheckContext) -> LoadRun:
     run.plan = plan
     for line in plan.describe():
         ctx.say("load.capacity", line)
-    _publish({"type": "plan", "lines": plan.describe(), "endpoints": [e.name for e in plan.endpoints],
-              "users": [s.users for s in plan.steps],
-              "slo_ms": {e.name: e.slo_ms for e in plan.endpoints}})
+    plan_event = {"type": "plan", "lines": plan.describe(), "endpoints": [e.name for e in plan.endpoints],
+                  "users": [s.users for s in plan.steps], "slo_ms": {e.name: e.slo_ms for e in plan.endpoints}}
+    _publish(plan_event)
+    if callable(callback := _options(ctx).get("on_event")):
+        callback(plan_event)
     run.analysis = await _generate(ctx, plan)
     if run.analysis is None:
         run.error = "the load generator could not run"
@@ -336,7 +338,8 @@ def _tick_line(ev: dict[str, Any]) -> str:
     eps = ", ".join(f"{n} p95 {v['p95_ms']:.0f} ms" for n, v in (ev.get("endpoints") or {}).items()
                     if v.get("p95_ms") is not None)
     errs = sum(int(v) for v in (ev.get("errors") or {}).values())
-    return (f"{head}: {ev.get('users')} users, {ev.get('completed')} answers/s, {ev.get('in_flight')} in flight, "
+    users = f"{ev.get('users')} users, " if ev.get("users") is not None else ""
+    return (f"{head}: {users}{ev.get('completed')} answers/s, {ev.get('in_flight')} in flight, "
             f"{errs} errors; {eps or 'no answer yet'}; generator {float(ev.get('cpu') or 0):.2f} core")
 
 
