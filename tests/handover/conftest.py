@@ -1,0 +1,102 @@
+"""Fixtures for the stage-7 tests: an in-memory keyring backend (handover.md §5), projects, canaries.
+
+``MemoryKeyring`` is a real ``keyring`` backend class installed with ``keyring.set_keyring`` (and the
+previous backend restored afterwards), so the production code path - keyring discovery,
+classification, the call lane - runs unchanged. Its knobs reproduce what an OS keyring does when
+locked (``KeyringLocked``), absent (``NoKeyringError``) or waiting on an unanswered prompt (a delay).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.compat import properties
+from keyring.errors import KeyringLocked, PasswordDeleteError
+
+from launchready_tui.core.project import Endpoint, Project
+
+
+class MemoryKeyring(KeyringBackend):
+    """In-memory keyring for unit tests. Never auto-selected by keyring (``priority`` raises)."""
+
+    launchready_vetted = "in-memory test keyring"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[tuple[str, str], str] = {}
+        self.locked = False
+        self.delay_s = 0.0
+        self.calls: list[str] = []
+
+    @properties.classproperty
+    def priority(cls) -> float:  # not viable: keyring's own discovery never picks it
+        raise RuntimeError("installed explicitly by tests only")
+
+    def __str__(self) -> str:
+        return "MemoryKeyring"
+
+    def _gate(self, op: str) -> None:
+        self.calls.append(op)
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        if self.locked:
+            raise KeyringLocked("Failed to unlock the collection!")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._gate("get")
+        return self.values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._gate("set")
+        self.values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._gate("delete")
+        if self.values.pop((service, username), None) is None:
+            raise PasswordDeleteError("not found")
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        yield ring
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def installed_keyring() -> Iterator[None]:
+    """Restores keyring's global backend after a test that installs its own."""
+    previous = keyring.get_keyring()
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def _no_vault_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's own LAUNCHREADY_VAULT* variables must not steer these tests."""
+    for var in ("LAUNCHREADY_VAULT", "LAUNCHREADY_VAULT_PASSPHRASE", "LAUNCHREADY_VAULT_FILE",
+                "PYTHON_KEYRING_BACKEND"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def make_project(tmp_path: Path, domain: str = "acme.example") -> Project:
+    project = Project(domain=domain, product="Acme AI",
+                      endpoints=[Endpoint(name="home", url=f"https://{domain}/")])
+    project.source = tmp_path / "launchready.yaml"
+    return project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return make_project(tmp_path)
