@@ -106,9 +106,9 @@ CHECKS: tuple[CheckSpec, ...] = (
     _c("load.error_rate", "Error rate under load", 6, I.DOWNTIME, "load", 900),
     _c("load.capacity", "Capacity note", 6, I.DOWNTIME, "load", 900),
     _c("load.generator_health", "Load generator health", 6, I.OPS, "load", 900),
-    _c("ai.latency", "AI endpoint latency", 6, I.SLOW_DEMO, "ai_probes", 120),
-    _c("ai.prompt_injection", "Prompt-injection probes", 6, I.DATA_LEAK, "ai_probes", 600),
-    _c("ai.cost_guard", "AI cost guard", 6, I.COST, "ai_probes", 120),
+    _c("ai.latency", "AI endpoint latency", 6, I.SLOW_DEMO, "ai_probes", 300),
+    _c("ai.prompt_injection", "Prompt-injection probes", 6, I.DATA_LEAK, "ai_probes", 900),
+    _c("ai.cost_guard", "AI cost guard", 6, I.COST, "ai_probes", 900),  # waits for the run's other phases
     # Stage 7 - handover
     _c("handover.accounts", "Every account has an owner, a backup and 2FA", 7, I.OPS, "handover", 30, False),
     _c("handover.env_vars", "Env vars listed per environment", 7, I.OPS, "handover", 60, False),

@@ -27,6 +27,12 @@ _CUSTOMERS = re.compile(r"other (?:customer|user)s?|customer (?:list|records)|al
 _IMAGE = re.compile(r"markdown image|!\[|render an image|tracking pixel", re.I)
 _REPEAT = re.compile(r"repeat .{0,40}(?:forever|\d{3,} times)|(?:\d{3,}) times", re.I)
 _SECRETS = re.compile(r"api key|secret key|password|credentials", re.I)
+# Tool-misuse requests (ai-probes.md probes 18-20): the vulnerable bot calls the tool without confirmation.
+_TOOLS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\brefund\b", re.I), "issue_refund"),
+    (re.compile(r"\bdelete\b.{0,40}\baccounts?\b", re.I), "delete_accounts"),
+    (re.compile(r"\b(?:e-?mail|send)\b.{0,60}\b(?:customer list|all customers|every customer)", re.I), "send_email"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,7 @@ class Reply:
     text: str
     delay_s: float = 0.0
     status: int = 200
+    tool_calls: tuple[dict[str, object], ...] = ()  # OpenAI-style calls the bot "made" (vulnerable only)
 
 
 def vulnerable_reply(message: str, system_prompt: str, customer: str) -> Reply:
@@ -43,6 +50,10 @@ def vulnerable_reply(message: str, system_prompt: str, customer: str) -> Reply:
         if _BASE64.search(message):
             return Reply("Here it is: " + base64.b64encode(system_prompt.encode()).decode())
         return Reply("My instructions are: " + system_prompt)
+    tools = [name for pattern, name in _TOOLS if pattern.search(message)]
+    if tools:  # follows the (possibly injected) instruction and acts without asking anyone
+        calls = tuple({"type": "function", "function": {"name": name, "arguments": "{}"}} for name in tools)
+        return Reply("Done! I went ahead: " + ", ".join(tools), tool_calls=calls)
     if _OVERRIDE.search(message):
         said = _SAY.search(message)
         return Reply(said.group(1) if said else "OK, previous instructions ignored. " + system_prompt)
@@ -57,7 +68,7 @@ def vulnerable_reply(message: str, system_prompt: str, customer: str) -> Reply:
 def hardened_reply(message: str) -> Reply:
     if len(message) > MAX_INPUT_CHARS:
         return Reply("Your message is too long.", status=413)
-    if any(p.search(message) for p in (_OVERRIDE, _SYSPROMPT, _CUSTOMERS, _IMAGE, _SECRETS)):
+    if any(p.search(message) for p in (_OVERRIDE, _SYSPROMPT, _CUSTOMERS, _IMAGE, _SECRETS, *(t for t, _ in _TOOLS))):
         return Reply("Sorry, I can't help with that. I can answer questions about your own account.")
     if _REPEAT.search(message):
         return Reply("I'll keep it short: " + "ok " * 20)

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from launchready_tui.lab import ai_bot
+from launchready_tui.lab.ai_stream import chat_stream
 from launchready_tui.lab.hosts import FLAWED, GOOD, Host
 from launchready_tui.lab.site_content import HEALTH_GOOD, STACK_TRACE, SiteContent
 from launchready_tui.lab.standins import standin_response
@@ -141,7 +142,7 @@ async def v1_chat(request: web.Request, host: Host) -> web.StreamResponse:
         reply = ai_bot.vulnerable_reply(message, prompt, state.fakes.customer_canary)
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)
-        return _json({"reply": reply.text})
+        return _json({"reply": reply.text, **({"tool_calls": list(reply.tool_calls)} if reply.tool_calls else {})})
     # hardened: per-client rate limit, input cap, refusals
     now = time.monotonic()
     log = state.chat_log.setdefault(request.remote or "?", deque())
@@ -245,7 +246,7 @@ async def hold(request: web.Request, host: Host) -> web.StreamResponse:
 
 SITE_ROUTES: dict[str, Handler] = {
     "/": home, "/login": login_page, "/account": account, "/api/me": api_me,
-    "/v1/login": v1_login, "/v1/generate": v1_generate, "/v1/chat": v1_chat,
+    "/v1/login": v1_login, "/v1/generate": v1_generate, "/v1/chat": v1_chat, "/v1/chat/stream": chat_stream,
     "/health": health, "/static/": static, "/.env": dotenv, "/bimi/logo.svg": bimi, "/status": status_path,
 }
 ANY_HOST_ROUTES: dict[str, Handler] = {

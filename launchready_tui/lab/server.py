@@ -25,6 +25,7 @@ import yaml
 from launchready_tui.lab.ca import LabCA
 from launchready_tui.lab.dns_server import DNSServer
 from launchready_tui.lab.fakes import Fakes
+from launchready_tui.lab.h2_edge import H2Edge
 from launchready_tui.lab.hosts import FLAWED, GOOD, HOSTS
 from launchready_tui.lab.repo import make_repo
 from launchready_tui.lab.site_content import SiteContent
@@ -49,6 +50,7 @@ class Lab:
         self.ca: LabCA | None = None
         self.dns: DNSServer | None = None
         self.web: WebServers | None = None
+        self.edge: H2Edge | None = None  # HTTP/2 edge in front of the origin (edge.http2's passing example)
         self.state: LabState | None = None
         self.repos: dict[str, Path] = {}
 
@@ -71,11 +73,15 @@ class Lab:
             await self.dns.start()
             await asyncio.to_thread(self.web._issue_leaves)  # RSA/EC keys off the loop, before start()
             await self.web.start(issue=False)
+            self.edge = H2Edge(self.web.leaves, self.web.https_port, str(self.ca.ca_file), LOOPBACK)
+            await self.edge.start()
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
+        if self.edge is not None:
+            await self.edge.stop()
         if self.web is not None:
             await self.web.stop()
         if self.dns is not None:

@@ -1,0 +1,92 @@
+"""Secrets a check needs at the moment of a call (webhook URL, provider tokens, ``{secret:NAME}`` headers).
+
+Order of lookup, first hit wins:
+1. ``ctx.options.extra["secrets"]``: values the wizard holds in memory for this run (the vault's "none" choice);
+2. the vault (``launchready_tui.vault``, handover.md §3) once it offers ``open_store(project)``; its calls block
+   (keyring, D-Bus), so they run in a worker thread;
+3. an environment variable, for headless runs and CI: ``LAUNCHREADY_ALERT_WEBHOOK`` (Slack webhook),
+   ``LAUNCHREADY_BETTERSTACK_TOKEN``, ``LAUNCHREADY_UPTIMEROBOT_API_KEY``, and ``LAUNCHREADY_SECRET_<NAME>`` for
+   ``secret:<name>`` (``{secret:ai_token}`` -> ``LAUNCHREADY_SECRET_AI_TOKEN``).
+
+A value never goes into evidence, logs or messages: callers show ``where`` it came from and a preview at most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from launchready_tui.checks.base import CheckContext
+
+ENV_FALLBACK: dict[str, str] = {
+    "webhook:slack": "LAUNCHREADY_ALERT_WEBHOOK",
+    "token:betterstack": "LAUNCHREADY_BETTERSTACK_TOKEN",
+    "token:uptimerobot": "LAUNCHREADY_UPTIMEROBOT_API_KEY",
+}
+VAULT_TIMEOUT_S = 6.0  # the vault's own lane gives up after 5 s; this only guards a vault without one
+
+
+@dataclass(frozen=True, slots=True)
+class SecretLookup:
+    key: str
+    value: str | None
+    where: str  # "wizard", "vault", "environment variable X", or "" when not found
+    problem: str | None = None  # why the vault could not be asked (locked, unavailable), plain words
+
+    @property
+    def found(self) -> bool:
+        return bool(self.value)
+
+
+def env_name(key: str) -> str:
+    """The environment variable that stands in for a vault entry when there is no vault."""
+    if key in ENV_FALLBACK:
+        return ENV_FALLBACK[key]
+    kind, _, name = key.partition(":")
+    prefix = "SECRET" if kind == "secret" else kind.upper()
+    return f"LAUNCHREADY_{prefix}_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def _vault_get(project: Any, key: str) -> str | None:
+    try:
+        vault = importlib.import_module("launchready_tui.vault")
+    except ImportError:
+        return None
+    opener = getattr(vault, "open_store", None)
+    if opener is None:  # the vault package does not offer a per-project store yet
+        return None
+    store = opener(project)
+    value = store.get(key)
+    return value if isinstance(value, str) else None
+
+
+async def read_secret(ctx: CheckContext, key: str) -> SecretLookup:
+    """Look ``key`` ("webhook:slack", "token:betterstack", "secret:ai_token") up; never raises."""
+    held = ctx.options.extra.get("secrets")
+    if isinstance(held, dict) and isinstance(held.get(key), str) and held[key]:
+        return SecretLookup(key, held[key], "wizard")
+    problem: str | None = None
+    try:
+        async with asyncio.timeout(VAULT_TIMEOUT_S):
+            value = await asyncio.to_thread(_vault_get, ctx.project, key)
+        if value:
+            return SecretLookup(key, value, "vault")
+    except TimeoutError:
+        problem = "the vault did not answer in time (is an unlock prompt open?)"
+    except Exception as exc:  # a locked or missing keyring must not stop the check; say why instead
+        problem = f"the vault could not be read: {exc}"
+    name = env_name(key)
+    value = os.environ.get(name, "").strip()
+    if value:
+        return SecretLookup(key, value, f"environment variable {name}", problem)
+    return SecretLookup(key, None, "", problem)
+
+
+def how_to_provide(key: str) -> str:
+    """One sentence telling the founder where to put the secret."""
+    return (f"store it in the vault as {key} (wizard, or `launchready accounts set … --token-stdin`), or set the "
+            f"environment variable {env_name(key)} for a headless run")
