@@ -99,6 +99,7 @@ class RuleSet:
     allowlists: list[Allowlist] = field(default_factory=list)  # global
     sources: list[str] = field(default_factory=list)
     meta: dict[str, RuleMeta] = field(default_factory=dict)
+    scanner: Any = field(default=None, repr=False, compare=False)  # engine.Scanner, built once on first use
 
     @property
     def by_id(self) -> dict[str, Rule]:
