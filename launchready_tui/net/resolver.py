@@ -113,8 +113,12 @@ class Resolver:
         host, port = server
         return f"{host}:{port}" if port != 53 else host
 
-    async def query(self, name: str, rdtype: str, dnssec: bool = False) -> DnsAnswer:
-        """Ask each nameserver in turn until one gives a real answer about ``name``."""
+    async def query(self, name: str, rdtype: str, dnssec: bool = False, cd: bool = False) -> DnsAnswer:
+        """Ask each nameserver in turn until one gives a real answer about ``name``.
+
+        ``cd`` sets Checking Disabled: a validating resolver then answers even when DNSSEC is bogus,
+        which tells "broken signatures" apart from "broken server" (dns.dnssec_caa).
+        """
         rdtype = rdtype.upper()
         started = time.perf_counter()
         try:
@@ -127,7 +131,7 @@ class Resolver:
                              reason="no nameserver is configured (pass --nameserver HOST[:PORT])")
         last: DnsAnswer | None = None
         for server in self.servers:
-            answer = await self._ask(server, qname, qtype, dnssec)
+            answer = await self._ask(server, qname, qtype, dnssec, cd)
             answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
             if answer.outcome.measured:
                 return answer
@@ -137,12 +141,15 @@ class Resolver:
         return last
 
     async def _ask(
-        self, server: tuple[str, int], qname: dns.name.Name, qtype: dns.rdatatype.RdataType, dnssec: bool
+        self, server: tuple[str, int], qname: dns.name.Name, qtype: dns.rdatatype.RdataType, dnssec: bool,
+        cd: bool = False,
     ) -> DnsAnswer:
         host, port = server
         label = self._label(server)
         text, rdtext = qname.to_text(omit_final_dot=True), dns.rdatatype.to_text(qtype)
         request = dns.message.make_query(qname, qtype, want_dnssec=dnssec)
+        if cd:
+            request.flags |= dns.flags.CD
         try:
             response, _used_tcp = await dns.asyncquery.udp_with_fallback(
                 request, host, timeout=self.timeout, port=port
