@@ -123,3 +123,28 @@ def test_no_dbus_session_means_no_keyring_not_plaintext(session_env: dict[str, s
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["error"][0] == "unavailable" and "dbus-run-session" in out["error"][1]
     assert not any(Path(session_env["HOME"]).rglob("*.cfg")) and not any(Path(session_env["HOME"]).rglob("*.enc"))
+
+
+def test_accounts_cli_end_to_end_on_gnome_keyring(session_env: dict[str, str], tmp_path: Path) -> None:
+    """`launchready accounts set/list/remove` against the login keyring; secret-tool sees the same entry."""
+    launchready = Path(sys.executable).parent / "launchready"
+    project = tmp_path / "launchready.yaml"
+    project.write_text("version: 1\ndomain: acme.example\n", encoding="utf-8")
+    env = {**session_env, "TOKEN": "tok-abcdefghijklmnop-123"}
+    lookup = ('secret-tool lookup service "launchready:$(sed -n "s/^project_id: //p" '
+              f'{project})" username account:registrar; echo')
+    has_secret_tool = shutil.which("secret-tool") is not None
+    proc = in_session(env, "unlock", "\n".join([
+        f'printf %s "$TOKEN" | {launchready} accounts set registrar --project {project} --owner "Zoë Ōkubo" '
+        '--backup-owner Bob --login ops@acme.example --twofa yes --token-stdin || exit 11',
+        f"{launchready} accounts list --project {project} || exit 12",
+        lookup if has_secret_tool else "echo",
+        f"{launchready} accounts remove registrar --project {project} || exit 13",
+        f"{launchready} accounts list --project {project} --format json || exit 14",
+    ]))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Zoë Ōkubo" in proc.stdout and "tok-…123" in proc.stdout and env["TOKEN"] not in proc.stdout
+    if has_secret_tool:
+        assert '"owner":"Zoë Ōkubo"' in proc.stdout  # the record, as any Secret Service client sees it
+    final = json.loads(proc.stdout[proc.stdout.rindex('{\n  "project_id"'):])
+    assert final["accounts"] == [] and "registrar" in final["missing_core"]
