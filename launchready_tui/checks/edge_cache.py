@@ -235,7 +235,7 @@ async def _api_candidates(ctx: CheckContext) -> list[tuple[str, Response | Fetch
     found = await classify_hosts(ctx, hosts)
     urls = [f"https://{h}{p}" for h in found.live for p in API_PATHS]
     urls += [e.url for e in project.endpoints if e.method.upper() == "GET" and not e.ai and e.url not in urls]
-    responses = await asyncio.gather(*(wr.get(ctx, u, body_cap=256 * 1024) for u in urls))
+    responses = await asyncio.gather(*(wr.get(ctx, u) for u in urls))
     return list(zip(urls, responses, strict=True))
 
 
@@ -345,7 +345,7 @@ async def edge_auth_pages_not_cached(ctx: CheckContext) -> Outcome:
         urls.insert(0, project.app_url)
     urls = list(dict.fromkeys(urls))
     ctx.say("edge.auth_pages_not_cached", f"checking {len(urls)} sign-in and account pages")
-    responses = await asyncio.gather(*(wr.get(ctx, u, body_cap=256 * 1024) for u in urls))
+    responses = await asyncio.gather(*(wr.get(ctx, u) for u in urls))
     tally = Tally()
     rows: list[dict[str, Any]] = []
     provider = None

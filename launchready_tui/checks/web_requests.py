@@ -149,10 +149,9 @@ async def _walk(ctx: CheckContext, url: str, max_hops: int) -> Walk:
         if ctx.cancel_event.is_set():
             walk.error = FetchError("cancelled", "cancelled", current)
             return walk
-        try:
-            response = await ctx.http.fetch(current, body_cap=PAGE_CAP)
-        except FetchError as exc:
-            walk.error = exc
+        response = await get(ctx, current)  # memoised: walks from http://, www and apex share their hops
+        if isinstance(response, FetchError):
+            walk.error = response
             return walk
         location = urljoin(current, response.headers["location"]) if response.is_redirect else None
         walk.hops.append(HopDetail(current, response.status, location, response.remote_addr,
