@@ -142,6 +142,8 @@ class Engine:
         if self.in_flight >= self.cap:
             t = self.now()
             self.samples.add(ei, step, intended, t, t, 0, DROPPED)
+            self.first_errors.setdefault(self.names[ei], {}).setdefault(
+                "dropped", f"an arrival found {self.cap} requests already waiting (the in-flight cap)")
             return
         task = asyncio.get_running_loop().create_task(self._fire(ei, step, intended))
         self.tasks.add(task)
@@ -444,8 +446,11 @@ class Engine:
     def step_stats(self) -> list[tuple[StepWindow, StepStats]]:
         s = self.samples
         groups: dict[tuple[int, int], list[int]] = {}
+        answered_at: dict[int, list[float]] = {}
         for i in range(len(s)):
             groups.setdefault((s.step[i], s.endpoint[i]), []).append(i)
+            if s.status[i] > 0:
+                answered_at.setdefault(s.endpoint[i], []).append(s.done[i])
         out = []
         for w in self.windows:
             for ei in w.endpoints:
@@ -455,7 +460,9 @@ class Engine:
                     offered = self.plan.steps[w.index].rates[ep.name]
                 else:
                     offered = len(rows) / w.duration
-                out.append((w, summarize(s, rows, ep.name, w.users, offered, w.duration)))
+                st = summarize(s, rows, ep.name, w.users, offered, w.duration)
+                st.completed_in_window = sum(1 for t in answered_at.get(ei, []) if w.start <= t < w.end)
+                out.append((w, st))
         return out
 
     def summary(self) -> dict[str, Any]:

@@ -129,15 +129,17 @@ class LoadPlan:
         return next(e for e in self.endpoints if e.name == name)
 
     def in_flight_cap(self) -> int:
-        """min(4 x expected concurrency, cap), never below 32: room for queueing without unbounded sockets."""
+        """Requests allowed to wait at once: room for queueing, never unbounded sockets (32 to the cap)."""
         if self.model == "closed":
             peak_users = max((s.users for s in self.steps), default=1)
             need = sum(math.ceil(peak_users * e.weight) for e in self.endpoints)
         else:
             peak = max(self.steps, key=lambda s: s.total_rps) if self.steps else None
-            need = 0 if peak is None else sum(
+            busy = 0.0 if peak is None else sum(
                 peak.rates.get(e.name, 0.0) * e.expected_ms / 1000 for e in self.endpoints)
-            need = math.ceil(4 * need)
+            # 4x the expected concurrency, and at least 2 s of arrivals: a server pause of up to 2 s is
+            # measured as waiting (the honest latency), not turned into drops
+            need = math.ceil(max(4 * busy, 2 * (peak.total_rps if peak else 0.0)))
         return int(min(self.caps.max_in_flight, max(32, need)))
 
     def expected_requests(self) -> int:
@@ -192,6 +194,8 @@ class LoadPlan:
 
 def implied_rate(users: int, think_ms: float, expected_ms: float, weight: float = 1.0) -> float:
     """Little's law: arrivals per second that ``users`` active users produce on one endpoint."""
+    if not (math.isfinite(think_ms) and think_ms >= 0):
+        raise PlanError(f"--think-ms must be 0 or more (got {think_ms:g})")
     cycle_s = (think_ms + expected_ms) / 1000
     if cycle_s <= 0:
         raise PlanError("think time plus response time must be above zero to turn users into a request rate")
@@ -265,6 +269,8 @@ def validate(plan: LoadPlan) -> None:
             raise PlanError(f"endpoint {e.name}: timeout must be between 0 and 120 s")
         if e.kind == "upload" and not 0 < e.upload_bytes <= 100 * 1024 * 1024:
             raise PlanError(f"endpoint {e.name}: upload size must be between 1 byte and 100 MB")
+    if not (math.isfinite(plan.think_ms) and 0 <= plan.think_ms <= 600_000):
+        raise PlanError(f"--think-ms must be between 0 and 600000 (got {plan.think_ms:g})")
     if not plan.steps:
         raise PlanError("the plan has no step: give at least one user count or rate")
     if not (math.isfinite(plan.step_seconds) and 1 <= plan.step_seconds <= caps.max_step_seconds):
@@ -272,8 +278,6 @@ def validate(plan: LoadPlan) -> None:
                         f"(got {plan.step_seconds:g})")
     if not (math.isfinite(plan.warmup_seconds) and 0 <= plan.warmup_seconds <= 60):
         raise PlanError(f"the warm-up must be between 0 and 60 s (got {plan.warmup_seconds:g})")
-    if not (math.isfinite(plan.think_ms) and 0 <= plan.think_ms <= 600_000):
-        raise PlanError(f"--think-ms must be between 0 and 600000 (got {plan.think_ms:g})")
     for i, s in enumerate(plan.steps, 1):
         if s.users < 1:
             raise PlanError(f"step {i}: {s.users} users; every step needs at least 1 user")

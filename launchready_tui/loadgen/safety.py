@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -134,6 +135,7 @@ def unconfirmed(targets: list[Target], plan: LoadPlan, load_settings: dict[str, 
 def confirmation_line(target: Target, plan: LoadPlan, today: dt.date | None = None) -> str:
     users, rps = peak(plan)
     day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
+    rps = math.ceil(rps * 10) / 10  # rounded up, so the plan being confirmed is covered by its own record
     return (f"{target.host} addresses={','.join(target.addresses)} max_users={users} max_rps={rps:.1f} "
             f"confirmed={day}")
 

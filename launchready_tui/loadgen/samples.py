@@ -102,6 +102,7 @@ class StepStats:
     p95_send_ms: float | None = None
     lag_p95_ms: float | None = None
     longest_silence_ms: float = 0.0  # the longest time without any answer while requests were waiting
+    completed_in_window: int | None = None  # answers (of any step) that arrived during this step's window
 
     @property
     def error_rate(self) -> float:
@@ -110,7 +111,9 @@ class StepStats:
 
     @property
     def rps(self) -> float:
-        return self.answered / self.duration_s if self.duration_s > 0 else 0.0
+        """Throughput: answers that arrived during the step, per second (falls behind offered past the knee)."""
+        done = self.answered if self.completed_in_window is None else self.completed_in_window
+        return done / self.duration_s if self.duration_s > 0 else 0.0
 
     def contract(self) -> dict[str, Any]:
         """The step row exactly as the contract's ``evidence.steps`` defines it."""
