@@ -164,6 +164,10 @@ async def http_security_headers(ctx: CheckContext) -> Outcome:
         return Outcome(Status.FAIL, f"{head}: {detail}", evidence, impact=Impact.SECURITY, fix=fix, target=target)
     if worst["score"] < PASS_SCORE:
         return Outcome(Status.WARN, f"{head}: {detail}", evidence, impact=Impact.SECURITY, fix=fix, target=target)
+    unread = [r for r in rows if "score" not in r]
+    if unread:  # a good score elsewhere must not hide a page we could not read
+        return Outcome(Status.ERROR, f"could not read {unread[0]['url']}: {unread[0].get('error')}; {head}",
+                       evidence, target=target)
     more = f"; still losing points: {detail}" if lost else ""
     return Outcome(Status.PASS, f"{head}{more}", evidence, target=target)
 

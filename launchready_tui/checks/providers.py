@@ -326,6 +326,9 @@ async def stack_providers(ctx: CheckContext) -> Outcome:
     if strong:
         return Outcome(Status.PASS, f"{described} (confirmed by {len(det.layers(strong[0]))} independent signals)"
                        f"{extra}", evidence, target=target)
+    if not det.nameservers.outcome.measured:  # the missing layer is our failure to ask, not a finding
+        return Outcome(Status.ERROR, f"{described} from HTTP only: could not read the nameservers to confirm it "
+                       f"({det.nameservers.reason})", evidence, target=target)
     return Outcome(Status.WARN, f"{described}: a single-signal guess, so fixes may name the wrong dashboard"
                    f"{extra}", evidence, impact=Impact.OPS,
                    fix=fix_for("stack.providers", main, domain=target), target=target)

@@ -19,9 +19,6 @@ from launchready_tui.checks.context import NetworkOptions, check_context
 from launchready_tui.core.project import parse_project
 from launchready_tui.lab import Lab
 
-WEBA_IDS = ("stack.providers", "dns.cloudflare_proxy", "edge.cdn", "edge.waf", "domain.registration",
-            "dns.dnssec_caa", "dns.ipv6", "http.security_headers", "http.hsts", "http.cookies")
-
 
 @pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def lab() -> AsyncIterator[Lab]:
