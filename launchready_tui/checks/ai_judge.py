@@ -131,7 +131,7 @@ def find_marker(marker: str, text: str) -> tuple[str, int, int, str] | None:
         stripped = _SEPARATORS.sub("", low)
         idx = stripped.find(bare)
         if idx >= 0 and bare:
-            return name, idx, idx + len(bare), _SEPARATORS.sub("", candidate)
+            return ("no separators" if name == "raw" else name), idx, idx + len(bare), _SEPARATORS.sub("", candidate)
     return None
 
 

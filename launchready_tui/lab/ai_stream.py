@@ -53,9 +53,12 @@ async def chat_stream(request: web.Request, host: Host) -> web.StreamResponse:
         await resp.write(_event(json.dumps({"delta": reply.text[i:i + CHUNK_CHARS]})))
         await asyncio.sleep(EVENT_GAP_S)
     if request.query.get("forever"):
-        while not state.stopping.is_set():  # a stream that never ends: the client must give up on its own
-            await resp.write(_event(json.dumps({"delta": ""})))
-            await asyncio.sleep(KEEPALIVE_GAP_S)
+        try:
+            while not state.stopping.is_set():  # a stream that never ends: the client must give up on its own
+                await resp.write(_event(json.dumps({"delta": ""})))
+                await asyncio.sleep(KEEPALIVE_GAP_S)
+        except ConnectionError:  # the client gave up, as it should
+            pass
         return resp
     await resp.write(_event("[DONE]"))
     await resp.write_eof()
