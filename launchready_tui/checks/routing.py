@@ -47,13 +47,9 @@ def _chain_json(walk: wr.Walk, **extra: Any) -> dict[str, Any]:
     return row
 
 
-def _headers_provider(walks: list[wr.Walk]) -> str | None:
-    for walk in walks:
-        for hop in walk.hops:
-            found = provider_from_headers(hop.response.headers)
-            if found:
-                return found
-    return None
+def _seen(walks: list[wr.Walk], provider: str) -> bool:
+    """Any hop of any walk carries this provider's headers (a loop often ends before the final page)."""
+    return any(provider_from_headers(hop.response.headers) == provider for w in walks for hop in w.hops)
 
 
 def _unmeasured(walk: wr.Walk) -> bool:
@@ -129,10 +125,10 @@ async def routing_http_to_https(ctx: CheckContext) -> Outcome:
 
 
 def _first_headers(walks: list[wr.Walk]) -> dict[str, str] | None:
-    for walk in walks:
-        for hop in walk.hops:
-            return dict(hop.response.headers)
-    return None
+    """Headers that best say who serves the site: an https final page, else any response."""
+    finals = [w.final for w in walks if w.final is not None and w.final.url.startswith("https://")]
+    hops = finals or [hop for w in walks for hop in w.hops]
+    return dict(hops[0].response.headers) if hops else None
 
 
 def _worst_chain(chains: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -274,7 +270,7 @@ async def routing_redirect_chain(ctx: CheckContext) -> Outcome:
     ctx.say("routing.redirect_chain", f"walking redirects from {len(found.live) * 2} entry addresses")
     walks = await _entry_walks(ctx, found.live, ("http", "https"))
     provider = fix_provider(ctx, _first_headers(walks))
-    cloudflare = provider == "cloudflare" or _headers_provider(walks) == "cloudflare"
+    cloudflare = provider == "cloudflare" or _seen(walks, "cloudflare")
     tally = Tally()
     chains = []
     for walk in walks:

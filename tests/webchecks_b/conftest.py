@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import yaml
+from realservers.conftest import nsd_server  # noqa: F401 - the real-server tier's NSD fixture, shared by name
 
 from launchready_tui.checks.base import CheckContext, CheckOptions
 from launchready_tui.checks.context import NetworkOptions, check_context
