@@ -55,7 +55,7 @@ async def _prepare(ctx: CheckContext, check_id: str, phases: set[str]) -> tuple[
         return None, Outcome(Status.SKIPPED, "no ai_endpoint in the project file: add its url, body_template "
                              "(with {prompt}) and response_path to test the AI feature", target=ctx.project.domain)
     try:
-        run = ai_run_for(ctx, target)
+        run = ai_run_for(ctx, target, check_id)
     except ProbeSetError as exc:
         return None, Outcome(Status.ERROR, str(exc), target=host or "")
     if not confirmed(ctx):

@@ -173,6 +173,7 @@ class AiRun:
         self.probe_sends: dict[str, list[Exchange]] = {}
         self.done: set[str] = set()
         self.interrupted: set[str] = set()
+        self.consumers: set[str] = set()  # check ids that used this run
         self._lock = asyncio.Lock()
         self._secrets_ready = False
 
@@ -306,12 +307,15 @@ class AiRun:
         return Markers(m.nonce, m.canaries, m.app_hosts, frozenset(self.visible_canaries()))
 
 
-def ai_run_for(ctx: CheckContext, target: AiTarget) -> AiRun:
-    """The run of this context (created on first use). Stored in ``ctx.options.extra`` with its owner, so a
-    reused options object never hands an old run (old nonce, spent budget) to a new context."""
+def ai_run_for(ctx: CheckContext, target: AiTarget, check_id: str) -> AiRun:
+    """The run the AI checks of this round share. Stored in ``ctx.options.extra`` with its owner, so a reused
+    options object never hands an old run (old nonce, spent budget) to a new context; and a check that already
+    used the current run (the wizard re-running the stage on its long-lived context) starts a fresh one, which
+    the other checks of that round then join."""
     run = ctx.options.extra.get(_RUN_KEY)
-    if not isinstance(run, AiRun) or run.ctx is not ctx:
+    if not isinstance(run, AiRun) or run.ctx is not ctx or check_id in run.consumers:
         run = AiRun(ctx, target)
         ctx.options.extra[_RUN_KEY] = run
+    run.consumers.add(check_id)
     return run
 

@@ -162,3 +162,19 @@ async def test_accepted_finding_is_not_counted(run_lab_checks: Any) -> None:
     assert result.status is not Status.FAIL, result.summary
     assert len(result.evidence["accepted"]) == 13
     assert all(p.get("accepted") for p in result.evidence["probes"] if p["verdict"] == "fail")
+
+
+async def test_a_rerun_on_the_same_context_starts_a_fresh_run(lab: Lab, tmp_path: Path) -> None:
+    from launchready_tui.checks.base import CheckOptions
+    from launchready_tui.checks.context import check_context
+    from launchready_tui.checks.runner import run_checks
+    from launchready_tui.core import catalogue
+    from launchready_tui.core.project import parse_project
+
+    project, _ = parse_project(yaml.safe_dump(lab.project_dict("good.test")))
+    async with check_context(project, tmp_path, options=CheckOptions(yes=True)) as ctx:
+        specs = [catalogue.get(i) for i in AI]
+        first = {r.id: r for r in await run_checks(specs, ctx)}
+        second = {r.id: r for r in await run_checks(specs, ctx)}  # the wizard's long-lived context
+    assert first["ai.prompt_injection"].evidence["nonce"] != second["ai.prompt_injection"].evidence["nonce"]
+    assert second["ai.latency"].status is Status.PASS and second["ai.latency"].evidence["requests"] >= 20
