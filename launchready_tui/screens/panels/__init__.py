@@ -56,7 +56,7 @@ PANELS: dict[int, list[str]] = {
     2: [],
     3: [],
     4: [],
-    5: [],
+    5: ["launchready_tui.screens.panels.alert_confirm:AlertConfirmPanel"],
     6: [],
     7: [],
 }
