@@ -171,7 +171,7 @@ async def routing_canonical_host(ctx: CheckContext) -> Outcome:
         final = walk.final
         if final is not None and final.status < 400:
             finals[walk.start] = wr.origin(final.url)
-        elif _refused(walk):
+        elif _refused(walk) and walk.start.startswith("http://"):
             continue  # no listener on :80 is judged by routing.http_to_https
         elif _unmeasured(walk):
             unmeasured[walk.start] = walk.describe_end()
@@ -193,8 +193,9 @@ async def routing_canonical_host(ctx: CheckContext) -> Outcome:
         if unmeasured:
             return Outcome(Status.ERROR, "could not check: " + next(iter(unmeasured.values())), evidence,
                            target=target)
-        return Outcome(Status.FAIL, "no entry address reaches a working page: " + next(iter(broken.values())),
-                       evidence, blocker=True, fix=fix, target=target)
+        why = next(iter(broken.values()), "nothing answers")
+        return Outcome(Status.FAIL, f"no entry address reaches a working page: {why}", evidence, blocker=True,
+                       fix=fix, target=target)
     distinct = sorted(set(finals.values()))
     https_finals = {o for o in distinct if o.startswith("https://")}
     evidence["hops"] = next((c["hops"] for c in chains if c["start"] == f"https://{apex}/"), chains[0]["hops"])
