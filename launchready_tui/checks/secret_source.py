@@ -2,8 +2,9 @@
 
 Order of lookup, first hit wins:
 1. ``ctx.options.extra["secrets"]``: values the wizard holds in memory for this run (the vault's "none" choice);
-2. the vault (``launchready_tui.vault``, handover.md §3) once it offers ``open_store(project)``; its calls block
-   (keyring, D-Bus), so they run in a worker thread;
+2. the vault (``launchready_tui.vault``, handover.md §3: the project's ``project_id`` names the keyring service,
+   ``LAUNCHREADY_VAULT`` or the remembered choice picks the backend); its calls block (keyring, D-Bus), so they
+   run in a worker thread, and a locked or missing vault only adds a note;
 3. an environment variable, for headless runs and CI: ``LAUNCHREADY_ALERT_WEBHOOK`` (Slack webhook),
    ``LAUNCHREADY_BETTERSTACK_TOKEN``, ``LAUNCHREADY_UPTIMEROBOT_API_KEY``, and ``LAUNCHREADY_SECRET_<NAME>`` for
    ``secret:<name>`` (``{secret:ai_token}`` -> ``LAUNCHREADY_SECRET_AI_TOKEN``).
@@ -52,15 +53,19 @@ def env_name(key: str) -> str:
 
 
 def _vault_get(project: Any, key: str) -> str | None:
+    """Blocking vault read (keyring or encrypted file); None when this project has stored nothing yet."""
     try:
-        vault = importlib.import_module("launchready_tui.vault")
-    except ImportError:
+        accounts = importlib.import_module("launchready_tui.vault.accounts")
+        opener = importlib.import_module("launchready_tui.vault.opener")
+    except ImportError:  # a build without the vault: environment variables only
         return None
-    opener = getattr(vault, "open_store", None)
-    if opener is None:  # the vault package does not offer a per-project store yet
+    pid = accounts.project_id(project)  # never created here: no id means nothing was ever stored
+    if pid is None:
         return None
-    store = opener(project)
-    value = store.get(key)
+    vault = opener.open_vault(pid)
+    if vault.mode == "none":  # "no secrets" choice: values live in the wizard's memory only
+        return None
+    value = vault.store.get(key)
     return value if isinstance(value, str) else None
 
 
