@@ -196,7 +196,8 @@ async def tls_issuer(ctx: CheckContext, host: str) -> TlsInfo | None:
 async def check_dnssec_caa(ctx: CheckContext, hosts: list[str], apex: str, provider: str | None) -> Outcome:
     ctx.say("dns.dnssec_caa", f"reading DS/DNSKEY and CAA for {apex}")
     dnssec, caas, cert = await asyncio.gather(
-        dnssec_view(ctx, apex), asyncio.gather(*(relevant_caa(ctx, h, apex) for h in hosts)), tls_issuer(ctx, apex))
+        dnssec_view(ctx, apex), asyncio.gather(*(relevant_caa(ctx, h, apex) for h in hosts)),
+        tls_issuer(ctx, hosts[0]))
     evidence: dict[str, Any] = {"dnssec": dnssec.to_json(), "caa": [c.to_json() for c in caas],
                                 "certificate_issuer": cert.issuer if cert else None}
     notes: list[str] = []
