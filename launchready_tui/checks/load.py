@@ -200,10 +200,15 @@ def _number(value: Any, what: str) -> float:
 
 async def shared_run(ctx: CheckContext) -> LoadRun:
     """The one load run of this context; the first caller starts it, the others wait for the same run."""
-    task = ctx.options.extra.get(RUN_KEY)
-    if task is None:
+    # The wizard builds one context per run sharing ``options``: a run is identified by its cancel event.
+    cached = ctx.options.extra.get(RUN_KEY)
+    if isinstance(cached, tuple) and cached[0] is ctx.cancel_event:
+        task = cached[1]
+    else:
+        if cached is not None:
+            _options_dict(ctx)["stop_event"] = asyncio.Event()  # a new run starts unstopped
         task = asyncio.ensure_future(_run(ctx))
-        ctx.options.extra[RUN_KEY] = task
+        ctx.options.extra[RUN_KEY] = (ctx.cancel_event, task)
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
@@ -211,17 +216,39 @@ async def shared_run(ctx: CheckContext) -> LoadRun:
         raise
 
 
+def _options_dict(ctx: CheckContext) -> dict[str, Any]:
+    opts = ctx.options.extra.get(OPTIONS_KEY)
+    if not isinstance(opts, dict):
+        opts = ctx.options.extra[OPTIONS_KEY] = {}
+    return opts
+
+
 def _stop_event(ctx: CheckContext) -> asyncio.Event:
-    opts = ctx.options.extra.setdefault(OPTIONS_KEY, {})
+    opts = _options_dict(ctx)
     ev = opts.get("stop_event")
     if not isinstance(ev, asyncio.Event):
         ev = opts["stop_event"] = asyncio.Event()
     return ev
 
 
+_active_stops: set[asyncio.Event] = set()
+
+
 def stop(ctx: CheckContext) -> None:
     """Stop this context's load run now (Esc / Ctrl-C): partial results are kept."""
     _stop_event(ctx).set()
+
+
+def stop_all() -> bool:
+    """Stop every load run of this process (the wizard's Stop key); True when one was running."""
+    running = [ev for ev in _active_stops if not ev.is_set()]
+    for ev in running:
+        ev.set()
+    return bool(running)
+
+
+def running() -> bool:
+    return any(not ev.is_set() for ev in _active_stops)
 
 
 async def _preflight(ctx: CheckContext, plan: LoadPlan) -> tuple[dict[str, str], dict[str, float]]:
@@ -274,7 +301,7 @@ async def _run(ctx: CheckContext) -> LoadRun:
         run.error = "could not reach any endpoint, so no load was sent: " + "; ".join(problems.values())
         return run
     # Rebuild with the reachable endpoints and the measured response times (Little's law needs R).
-    opts = ctx.options.extra.setdefault(OPTIONS_KEY, {})
+    opts = _options_dict(ctx)
     saved = opts.get("endpoints")
     opts["endpoints"] = reachable
     try:
@@ -311,6 +338,7 @@ async def _generate(ctx: CheckContext, plan: LoadPlan) -> Analysis | None:
         stop_ev.set()
 
     linker = asyncio.ensure_future(link_cancel())
+    _active_stops.add(stop_ev)
     user_callback = _options(ctx).get("on_event")
 
     def on_event(event: dict[str, Any]) -> None:
@@ -329,6 +357,7 @@ async def _generate(ctx: CheckContext, plan: LoadPlan) -> Analysis | None:
         return Analysis(plan, {"steps": [], "windows": [], "stop_reason": str(exc)})
     finally:
         linker.cancel()
+        _active_stops.discard(stop_ev)
     return analyse(plan, result)
 
 
@@ -356,6 +385,7 @@ def _common_evidence(run: LoadRun) -> dict[str, Any]:
     ev: dict[str, Any] = {}
     if run.plan is not None:
         ev["plan"] = {"model": run.plan.model, "users": [s.users for s in run.plan.steps],
+                      "peak_rps": round(max((s.total_rps for s in run.plan.steps), default=0.0), 2),
                       "think_ms": run.plan.think_ms, "step_seconds": run.plan.step_seconds,
                       "warmup_seconds": run.plan.warmup_seconds, "lines": run.plan.describe()}
     if run.preflight:
@@ -542,7 +572,7 @@ async def load_generator_health(ctx: CheckContext) -> Outcome:
     assert a is not None
     rows = [{"step": h.step + 1, "users": h.users, "cpu_cores": round(h.cpu_cores, 3),
              "schedule_lag_p95_ms": h.lag_p95_ms, "drops": h.drops, "trustworthy": h.trustworthy,
-             "reason": h.reason or None} for h in a.health]
+             "reason": h.reason or h.note or None} for h in a.health]
     res = a.result
     requests = int(res.get("requests") or 0)
     cpu_s = float(res.get("cpu_seconds") or 0.0)
@@ -563,8 +593,9 @@ async def load_generator_health(ctx: CheckContext) -> Outcome:
                        f"({bad[0].reason}): those numbers are not trustworthy and do not count against your app; "
                        "use the k6 export to load from more machines", ev, fix=fix_for("load.generator_health"),
                        target=target)
-    if peak_cpu > CPU_WARN or drops:
-        why = []
+    lag_notes = [h.note for h in a.health if h.note]
+    if peak_cpu > CPU_WARN or drops or lag_notes:
+        why = lag_notes[:1]
         if peak_cpu > CPU_WARN:
             why.append(f"CPU above {CPU_WARN} core")
         if drops:

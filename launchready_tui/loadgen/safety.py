@@ -134,10 +134,15 @@ def unconfirmed(targets: list[Target], plan: LoadPlan, load_settings: dict[str, 
 
 def confirmation_line(target: Target, plan: LoadPlan, today: dt.date | None = None) -> str:
     users, rps = peak(plan)
+    return confirmation_line_for(target.host, target.addresses, users, rps, today)
+
+
+def confirmation_line_for(host: str, addresses: list[str], users: int, rps: float,
+                          today: dt.date | None = None) -> str:
+    """The stored form of "I own this": host, the addresses it had, the peak users and rate confirmed."""
     day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
     rps = math.ceil(rps * 10) / 10  # rounded up, so the plan being confirmed is covered by its own record
-    return (f"{target.host} addresses={','.join(target.addresses)} max_users={users} max_rps={rps:.1f} "
-            f"confirmed={day}")
+    return f"{host} addresses={','.join(addresses)} max_users={users} max_rps={rps:.1f} confirmed={day}"
 
 
 def record_confirmations(load_settings: dict[str, Any], targets: list[Target], plan: LoadPlan) -> list[str]:

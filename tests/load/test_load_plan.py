@@ -218,8 +218,11 @@ def test_a_generator_limited_step_is_not_blamed_on_the_app() -> None:
     assert all(c.verdict == "unmeasured" for c in a.cells)
     assert a.breaks_first is None and a.safe_users is None
     assert "our generator was the limit" in a.note
-    slipped = analyse(plan, _result([(0, "login", 40.0, 0.0, {})], lag=30.0))
-    assert "behind schedule" in slipped.health[0].reason
+    slipped = analyse(plan, _result([(0, "login", 40.0, 0.0, {})], lag=60.0))
+    assert "behind schedule" in slipped.health[0].reason and not slipped.health[0].trustworthy
+    busy = analyse(plan, _result([(0, "login", 40.0, 0.0, {})], lag=12.0))
+    assert busy.health[0].trustworthy and "good to about ±12 ms" in busy.health[0].note
+    assert busy.cells[0].ok
 
 
 def test_a_pause_is_explained() -> None:

@@ -1,0 +1,57 @@
+"""The stage-6 load chart panel in the real wizard: real lab, real runner, real generator process.
+
+The panel only asks the stage screen to run the load checks; the chart must move while the generator runs
+(it redraws twice a second) and end with the capacity note. No fake runner: this is the path a founder uses.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from launchready_tui.core.project import parse_project
+from launchready_tui.lab import Lab
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui"))  # the wizard tests' helpers
+
+from ui_helpers import screen_text, wait_until  # noqa: E402
+
+pytest.importorskip("textual")
+
+
+async def test_load_chart_runs_the_plan_live_and_shows_the_note(lab: Lab, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from launchready_tui.app import LaunchReadyApp
+    from launchready_tui.screens.panels.load_chart import LoadChartPanel
+
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    data = lab.project_dict("good.test")
+    data["load"] = {"confirmed_targets": [], "users": [3, 6], "step_seconds": 1.5, "warmup_seconds": 0,
+                    "think_ms": 300}
+    project, _ = parse_project(yaml.safe_dump(data))
+    path = tmp_path / "launchready.yaml"
+    path.write_text(yaml.safe_dump(data))
+    app = LaunchReadyApp(path, project=project, start_stage=6, remember=False, lab_mode="loop")
+    async with app.run_test(size=(130, 45)) as pilot:
+        await pilot.pause()
+        panel = app.screen.query_one(LoadChartPanel)
+        assert panel.chart.lines()[0].startswith("Not run yet")
+        panel.start()
+        await wait_until(pilot, lambda: panel.chart.last_tick is not None, timeout=30, what="a live tick")
+        await pilot.pause(0.6)
+        assert "Running:" in str(panel.query_one("#load-status").render()) or panel.chart.finished
+        await wait_until(pilot, lambda: app.session is not None and "load.capacity" in app.session.results
+                         and not app.running_stages(), timeout=60, what="the load checks to finish")
+        await pilot.pause(0.6)
+        assert panel.chart.finished
+        note = app.session.results["load.capacity"].evidence["note"]  # type: ignore[union-attr]
+        assert note.startswith("Safe today: about 6 active users")
+        await pilot.press("t", "t", "t")  # Checks -> Checklist -> Deliverable -> Load chart
+        await pilot.pause(0.6)
+        text = screen_text(app)
+        assert "Finished: p95 and errors per step" in text
+        assert "6 users" in text and "✔ ok" in text and "│" in text
+        assert "Safe today" in text
