@@ -57,7 +57,7 @@ PANELS: dict[int, list[str]] = {
     3: [],
     4: [],
     5: ["launchready_tui.screens.panels.alert_confirm:AlertConfirmPanel"],
-    6: [],
+    6: ["launchready_tui.screens.panels.load_chart:LoadChartPanel"],
     7: [],
 }
 
