@@ -54,3 +54,7 @@ class DkimParseError(ParseError):
 
 class ContextRecordError(ParseError):
     """An MTA-STS, TLS-RPT or BIMI record (or MTA-STS policy file) that does not parse."""
+
+
+class HeaderParseError(ParseError):
+    """An Authentication-Results or DKIM-Signature header value that does not parse."""

@@ -368,14 +368,14 @@ def _findings(lint: SpfLint) -> list[Finding]:
     if lint.lookups > MAX_LOOKUPS:
         out.append(Finding(
             "spf.too_many_lookups", Severity.FAIL,
-            f"SPF needs {lint.lookups} DNS lookups; receivers give up after {MAX_LOOKUPS} (at {lint.cut}), so mail "
-            "from senders listed after that point fails SPF", name=domain, permerror=True,
+            f"SPF needs {lint.lookups} DNS lookups; receivers stop at {MAX_LOOKUPS} (at {lint.cut}), so mail from "
+            "senders listed after that fails SPF", name=domain, permerror=True,
             detail={"lookups": lint.lookups, "limit_reached_at": lint.cut,
                     "still_evaluated_before_limit": lint.before_limit, "never_reached": lint.after_limit}))
     if len(lint.void_names) > MAX_VOID:
         out.append(Finding("spf.void_lookups", Severity.FAIL,
-                           f"{len(lint.void_names)} names in SPF do not exist or have no address "
-                           f"({', '.join(lint.void_names)}); receivers give up after {MAX_VOID}", name=domain,
+                           f"{len(lint.void_names)} names in SPF have no address ({_some(lint.void_names)}); "
+                           f"receivers stop after {MAX_VOID} such names", name=domain,
                            permerror=True, detail={"names": lint.void_names}))
     elif lint.void_names:
         out.append(Finding("spf.void_lookup", Severity.NOTE,
@@ -431,6 +431,10 @@ def _findings(lint: SpfLint) -> list[Finding]:
         out.append(Finding("spf.rr_type_99", Severity.NOTE, "an obsolete SPF-type (99) DNS record also exists; "
                            "receivers only read TXT, so keep the two identical or delete the old one", name=domain))
     return out
+
+
+def _some(names: list[str], limit: int = 3) -> str:
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _count(lint: SpfLint) -> None:
