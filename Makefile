@@ -8,7 +8,7 @@ PIP    := $(PY) -m pip
 # Stamps: reinstall only when pyproject.toml changed (or the venv was recreated).
 STAMP_BASE := $(VENV)/.installed-base
 STAMP_TEST := $(VENV)/.installed-test
-DEBIAN_PKGS := nginx nsd
+DEBIAN_PKGS := nginx nsd gnome-keyring dbus-daemon libsecret-tools poppler-utils
 
 .PHONY: demo test lint bench clean distclean venv install install-test debian-deps
 
@@ -51,7 +51,7 @@ $(STAMP_TEST): pyproject.toml | $(PY)
 debian-deps:
 	@missing=""; PATH="$$PATH:/usr/sbin:/sbin"; export PATH; \
 	for p in $(DEBIAN_PKGS); do \
-	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	  { command -v $$p || dpkg -s $$p; } >/dev/null 2>&1 || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing Debian packages:$$missing"; \

@@ -56,9 +56,12 @@ def open_keyring(project_id: str, timeout: float = DEFAULT_TIMEOUT_S) -> Keyring
         raise _with_help(translate(exc, "the OS keyring")) from None
     verdict = classify(backend)
     if not verdict.accepted:
-        status = VaultStatus.UNAVAILABLE if verdict.name in ("no keyring", "the null keyring") else VaultStatus.REFUSED
-        raise VaultError(status, f"launchready will not keep secrets in {verdict.name}: {verdict.reason}.\n"
-                         f"{unlock_help()}\n{ALTERNATIVES}")
+        if verdict.name in ("no keyring", "the null keyring"):
+            status, head = VaultStatus.UNAVAILABLE, f"{verdict.reason[0].upper()}{verdict.reason[1:]}, and " \
+                "launchready never falls back to plain text"
+        else:
+            status, head = VaultStatus.REFUSED, f"launchready will not keep secrets in {verdict.name}: {verdict.reason}"
+        raise VaultError(status, f"{head}.\n{unlock_help()}\n{ALTERNATIVES}")
     lane.what = verdict.name
     store = KeyringStore(verdict.backend, service_name(project_id), name=verdict.name, lane=lane)
     try:

@@ -1,0 +1,268 @@
+"""The handover document: build it, gate it for secrets, and export it as Markdown, HTML and PDF.
+
+* ``build_from_context(ctx)`` - the document model (report/handover_model.py) from the project file, this
+  session's check results and the vault's account records, plus the values the gate must never see;
+* ``check_no_secrets(doc, text, values)`` - the no-secret gate of handover.md §2: no vault value of kind
+  token/webhook/smtp/secret (nor a recovery-code location, unless that edition was asked for), nothing the
+  shared redaction patterns or the stage-4 secret rules call a secret. On a hit it raises
+  ``SecretInDocument`` naming the field, and nothing is written;
+* ``export(doc, request, values)`` - writes ``<stem>.md``, ``.html``, ``.pdf`` into a folder: never over an
+  existing file without ``force``, atomically (temp file + rename), a read-only or missing folder is a
+  plain ExportError. If the PDF renderer fails, the HTML (printable to PDF from any browser) is written
+  instead and the note says so.
+
+Renderers: report/handover_render.py (md, html) and report/handover_pdf.py (fpdf2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from launchready_tui.core.redact import find_secrets
+from launchready_tui.report.handover_model import HandoverDoc, HandoverSources, build_document
+from launchready_tui.report.handover_render import render_html, render_markdown
+
+if TYPE_CHECKING:
+    from launchready_tui.checks.base import CheckContext
+
+log = logging.getLogger("launchready.handover")
+FORMATS = ("md", "html", "pdf")
+SUFFIX = {"md": ".md", "html": ".html", "pdf": ".pdf"}
+# Redaction kinds too generic for a document full of prose, URLs and variable names; the specific token
+# shapes and the stage-4 rules still apply.
+_GATE_IGNORED_KINDS = frozenset({"high-entropy string"})
+
+__all__ = [
+    "FORMATS", "ExportError", "ExportRequest", "SecretInDocument", "build_from_context", "check_no_secrets",
+    "export", "render_html", "render_markdown",
+]
+
+
+class ExportError(Exception):
+    """The export could not be written; ``str()`` is one plain sentence (exit code 2 in the CLI)."""
+
+
+class SecretInDocument(ExportError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(slots=True)
+class ExportRequest:
+    directory: Path
+    formats: tuple[str, ...] = FORMATS
+    force: bool = False
+    include_recovery: bool = False
+
+
+# --------------------------------------------------------------------------------------------------------
+# Building
+
+
+def _read_vault(store: Any, project: Any) -> tuple[dict[str, Any] | None, list[tuple[str, str]], str]:
+    """Account records and the secret values of every vault ref; (None, [], reason) when the vault fails."""
+    from launchready_tui.vault import VaultError
+    from launchready_tui.vault.accounts import entries, load_record, vault_refs
+    from launchready_tui.vault.store import SECRET_KINDS
+
+    try:
+        records = {e.service: load_record(store, e.service) for e in entries(project)}
+        secrets: list[tuple[str, str]] = []
+        for key in vault_refs(project):
+            if key.split(":", 1)[0] in SECRET_KINDS:
+                value = store.get(key)
+                if value:
+                    secrets.append((key, value))
+    except VaultError as exc:
+        return None, [], f"Owner names and logins are kept in the vault, which could not be read for this export " \
+                         f"({exc.message.splitlines()[0]}); only their status is shown."
+    where = store.backend_name
+    if not store.persistent:
+        return records, secrets, ("No secrets are stored on this machine (vault: none): details entered in this run "
+                                  "are shown; others appear as their status.")
+    return records, secrets, f"Owner names and logins were read from the vault ({where}) at export time."
+
+
+def dns_map_blocks(results: dict[str, Any]) -> list[Any] | None:
+    """The stage-2 DNS map from report/dns_map.py when that module offers ``handover_blocks(results)``."""
+    try:
+        from launchready_tui.report import dns_map  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    builder = getattr(dns_map, "handover_blocks", None)
+    if builder is None:
+        return None
+    try:
+        return list(builder(results))
+    except Exception:  # another module's bug must not stop the handover: fall back to our own table
+        log.exception("report.dns_map.handover_blocks failed")
+        return None
+
+
+async def build_from_context(ctx: CheckContext, *, include_recovery: bool = False,
+                             generated_at: Any = None) -> tuple[HandoverDoc, list[tuple[str, str]]]:
+    """(document, gate values) for this session: the values are (vault key, value) pairs to refuse."""
+    store = ctx.options.extra.get("vault")
+    records: dict[str, Any] | None = None
+    secrets: list[tuple[str, str]] = []
+    note = ("Owner names and logins are kept in the vault, which was not opened for this document; only their "
+            "status is shown.")
+    if store is not None:
+        records, secrets, note = await asyncio.to_thread(_read_vault, store, ctx.project)
+    src = HandoverSources(project=ctx.project, results=dict(ctx.results), records=records, vault_note=note,
+                          include_recovery=include_recovery, generated_at=generated_at,
+                          dns_map=dns_map_blocks(dict(ctx.results)))
+    doc = build_document(src)
+    return doc, gate_values(records, secrets, include_recovery)
+
+
+def gate_values(records: dict[str, Any] | None, secrets: list[tuple[str, str]],
+                include_recovery: bool) -> list[tuple[str, str]]:
+    values = list(secrets)
+    if not include_recovery:
+        values += [(f"account:{svc} recovery location", rec.recovery_location)
+                   for svc, rec in (records or {}).items() if rec is not None and rec.recovery_location]
+    return values
+
+
+# --------------------------------------------------------------------------------------------------------
+# The no-secret gate
+
+
+def _stage4_matches(text: str) -> list[str]:
+    """Rule ids of the stage-4 secret rules (gitleaks format) that match ``text``; [] when not built."""
+    try:
+        from launchready_tui.checks.secrets.scan import rules_for, scanner_for
+    except ImportError:
+        return []
+    try:
+        scanner = scanner_for(rules_for(None).ruleset)
+        return [str(getattr(m.rule, "id", "secret rule")) for m in scanner.scan(text)]
+    except Exception:  # the gate keeps its other two layers if the rule engine breaks
+        log.exception("stage-4 secret rules failed in the handover gate")
+        return []
+
+
+def check_no_secrets(doc: HandoverDoc, rendered: str, values: Sequence[tuple[str, str]]) -> None:
+    """Raise SecretInDocument (naming the field) if a secret would be written; see the module docstring."""
+    pieces = doc.texts()
+    for key, value in values:
+        if len(value) < 4:
+            continue  # too short to tell apart from ordinary words; such values are not secrets anyway
+        for where, text in pieces:
+            if value in text:
+                raise SecretInDocument(f"{where} contains the vault value {key}; remove it there and export again",
+                                       where)
+        if value in rendered:
+            raise SecretInDocument(f"the rendered document contains the vault value {key}", "rendered document")
+    for where, text in pieces:
+        for kind, _start, _end in find_secrets(text):
+            if kind not in _GATE_IGNORED_KINDS:
+                raise SecretInDocument(f"{where} looks like a {kind}; the handover lists where secrets live, never "
+                                       "a secret: move it to the vault", where)
+        rules = _stage4_matches(text)
+        if rules:
+            raise SecretInDocument(f"{where} matches the secret rule {rules[0]}; move the value to the vault", where)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Writing
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _prepare_folder(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise ExportError(f"{directory} is a file, not a folder; choose a folder for --output")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ExportError(f"cannot create the folder {directory}: a file is in the way") from None
+    except NotADirectoryError:
+        raise ExportError(f"cannot create the folder {directory}: part of the path is a file") from None
+    except PermissionError:
+        raise ExportError(f"cannot create the folder {directory}: permission denied") from None
+    except OSError as exc:
+        raise ExportError(f"cannot create the folder {directory}: {exc.strerror or exc}") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write to {directory}: the folder is read-only for you")
+
+
+def export(doc: HandoverDoc, request: ExportRequest,
+           values: Sequence[tuple[str, str]]) -> tuple[list[Path], list[str]]:
+    """Write the requested formats; returns (paths written, notes). Raises ExportError / SecretInDocument."""
+    formats = tuple(dict.fromkeys(request.formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ExportError(f"unknown format {', '.join(unknown) or '(none)'}; choose from md, html, pdf")
+    markdown = render_markdown(doc)
+    html_text = render_html(doc)
+    check_no_secrets(doc, markdown + html_text, values)  # before anything touches the disk
+    directory = request.directory.expanduser()
+    _prepare_folder(directory)
+    targets = {f: directory / f"{doc.file_stem}{SUFFIX[f]}" for f in formats}
+    existing = [p for p in targets.values() if p.exists()]
+    if existing and not request.force:
+        names = ", ".join(p.name for p in existing)
+        raise ExportError(f"{names} already exist{'s' if len(existing) == 1 else ''} in {directory}; nothing was "
+                          "written (use --force to replace, or choose another --output folder)")
+    for p in existing:
+        if p.is_dir():
+            raise ExportError(f"{p} is a folder; nothing was written")
+    notes: list[str] = []
+    payloads: dict[str, bytes] = {}
+    if "md" in formats:
+        payloads["md"] = markdown.encode("utf-8")
+    if "html" in formats:
+        payloads["html"] = html_text.encode("utf-8")
+    if "pdf" in formats:
+        try:
+            from launchready_tui.report.handover_pdf import coverage_problems, render_pdf
+
+            payloads["pdf"] = render_pdf(doc)
+            notes += coverage_problems(doc)
+        except Exception as exc:  # fpdf2 missing or failing: the HTML prints to PDF from any browser
+            log.exception("PDF rendering failed")
+            notes.append(f"the PDF could not be rendered ({type(exc).__name__}: {exc}); the HTML version was written "
+                         "instead: open it in a browser and print it to PDF")
+            del targets["pdf"]
+            if "html" not in payloads:
+                payloads["html"] = html_text.encode("utf-8")
+                targets["html"] = directory / f"{doc.file_stem}.html"
+                if targets["html"].exists() and not request.force:
+                    raise ExportError(f"{targets['html'].name} already exists in {directory}; nothing more was "
+                                      "written (use --force)") from None
+    written: list[Path] = []
+    try:
+        for fmt, path in targets.items():
+            _atomic_write(path, payloads[fmt])
+            written.append(path)
+    except PermissionError:
+        raise ExportError(f"cannot write to {directory}: permission denied"
+                          + (f" (already written: {', '.join(p.name for p in written)})" if written else "")) from None
+    except OSError as exc:
+        raise ExportError(f"cannot write to {directory}: {exc.strerror or exc}"
+                          + (f" (already written: {', '.join(p.name for p in written)})" if written else "")) from None
+    return written, notes
