@@ -116,9 +116,9 @@ async def _loadtest(args: argparse.Namespace) -> int:
         opts["on_event"] = _progress
     options = CheckOptions(yes=args.yes, extra={OPTIONS_KEY: opts})
     async with check_context(project, project_dir, network_options(args), options) as ctx:
+        plan = build_plan(ctx)  # bad options are usage errors (exit 2) before anything is sent
+        validate(plan)
         if args.export_k6 or args.export_locust:
-            plan = build_plan(ctx)
-            validate(plan)
             _export(plan, args)
             return EXIT_OK
         loop = asyncio.get_running_loop()
