@@ -384,8 +384,8 @@ async def handover_export(ctx: CheckContext) -> Outcome:
 
     request = ctx.options.extra.get("handover_export")
     ctx.say("handover.export", "assembling the handover document")
-    doc, gate_values = await build_from_context(ctx, include_recovery=bool(getattr(request, "include_recovery",
-                                                                                   False)))
+    doc, gate_values = await build_from_context(
+        ctx, include_recovery=bool(getattr(request, "include_recovery", False)), collect_dns=request is not None)
     try:
         if request is None:
             from launchready_tui.report.handover import check_no_secrets, render_markdown

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 STAGE7_CHECKS = ("handover.accounts", "handover.env_vars", "handover.rollback", "handover.contacts",
                  "handover.email_recheck")
-# Quick, read-only checks whose evidence fills the DNS map and the dates (run fresh at every export).
-DOCUMENT_INPUTS = ("dns.resolves", "stack.providers", "domain.registration", "tls.cert_expiry", "routing.subdomains")
+# Quick, read-only checks whose evidence fills the dates and expiring items (run fresh at every export).
+DOCUMENT_INPUTS = ("domain.registration", "tls.cert_expiry")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

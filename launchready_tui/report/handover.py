@@ -92,25 +92,52 @@ def _read_vault(store: Any, project: Any) -> tuple[dict[str, Any] | None, list[t
     return records, secrets, f"Owner names and logins were read from the vault ({where}) at export time."
 
 
-def dns_map_blocks(results: dict[str, Any]) -> list[Any] | None:
-    """The stage-2 DNS map from report/dns_map.py when that module offers ``handover_blocks(results)``."""
+MAX_DNS_VALUE = 90  # long TXT values (DKIM keys) are public but unreadable in a table: shortened, length kept
+
+
+def dns_map_blocks(dns_map: Any) -> list[Any]:
+    """The stage-2 DNS map (report/dns_map.DnsMap) as document blocks: every record with its meaning."""
+    from launchready_tui.report.dns_map import _txt_text
+    from launchready_tui.report.handover_model import Bullets, Para, Table
+
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for entry in dns_map.hosts:
+        for rec in entry.records:
+            value = _txt_text(rec.value) if rec.type == "TXT" else rec.value
+            if len(value) > MAX_DNS_VALUE:
+                value = f"{value[:MAX_DNS_VALUE - 1]}… ({len(value)} characters)"
+            rows.append([entry.host, rec.type, value, rec.meaning])
+        notes += [f"{entry.host}: {note}" for note in entry.notes]
+    asked = ", ".join(dns_map.nameservers) or "the system resolver"
+    blocks: list[Any] = [Para(f"Read from {asked} on {dns_map.generated_at}, after the final DNS changes.")]
+    if rows:
+        blocks.append(Table(["Name", "Type", "Value", "What it does"], rows, [1.5, 0.55, 2.2, 2.6], name="dns"))
+    if notes or dns_map.problems:
+        blocks.append(Bullets(list(dict.fromkeys([*dns_map.problems, *notes]))))
+    blocks.append(Para("Export every record from your DNS provider before any change (Cloudflare: DNS → Records → "
+                       "Export); it is the only complete copy.", "muted"))
+    return blocks
+
+
+async def collect_dns_blocks(ctx: CheckContext) -> list[Any] | None:
+    """A fresh DNS map through the run's resolver; None when checks/dns_map.py is not built or fails."""
     try:
-        from launchready_tui.report import dns_map  # type: ignore[attr-defined]
+        from launchready_tui.checks.dns_map import collect_dns_map
     except ImportError:
         return None
-    builder = getattr(dns_map, "handover_blocks", None)
-    if builder is None:
-        return None
     try:
-        return list(builder(results))
-    except Exception:  # another module's bug must not stop the handover: fall back to our own table
-        log.exception("report.dns_map.handover_blocks failed")
+        return dns_map_blocks(await collect_dns_map(ctx))
+    except Exception:  # another part's failure must not stop the handover: the evidence-based table is used
+        log.exception("collecting the DNS map failed")
         return None
 
 
-async def build_from_context(ctx: CheckContext, *, include_recovery: bool = False,
-                             generated_at: Any = None) -> tuple[HandoverDoc, list[tuple[str, str]]]:
-    """(document, gate values) for this session: the values are (vault key, value) pairs to refuse."""
+async def build_from_context(ctx: CheckContext, *, include_recovery: bool = False, generated_at: Any = None,
+                             collect_dns: bool = True) -> tuple[HandoverDoc, list[tuple[str, str]]]:
+    """(document, gate values) for this session: the values are (vault key, value) pairs to refuse.
+
+    ``collect_dns`` reads the DNS map afresh (about 40 queries through ``ctx.resolver``)."""
     store = ctx.options.extra.get("vault")
     records: dict[str, Any] | None = None
     secrets: list[tuple[str, str]] = []
@@ -120,7 +147,7 @@ async def build_from_context(ctx: CheckContext, *, include_recovery: bool = Fals
         records, secrets, note = await asyncio.to_thread(_read_vault, store, ctx.project)
     src = HandoverSources(project=ctx.project, results=dict(ctx.results), records=records, vault_note=note,
                           include_recovery=include_recovery, generated_at=generated_at,
-                          dns_map=dns_map_blocks(dict(ctx.results)))
+                          dns_map=await collect_dns_blocks(ctx) if collect_dns else None)
     doc = build_document(src)
     return doc, gate_values(records, secrets, include_recovery)
 

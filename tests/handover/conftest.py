@@ -9,16 +9,20 @@ locked (``KeyringLocked``), absent (``NoKeyringError``) or waiting on an unanswe
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
+import pytest_asyncio
+import yaml
 from keyring.backend import KeyringBackend
 from keyring.compat import properties
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
-from launchready_tui.core.project import Endpoint, Project
+from launchready_tui.core.project import Endpoint, Project, load_project
+from launchready_tui.lab.server import Lab
 
 
 class MemoryKeyring(KeyringBackend):
@@ -100,3 +104,19 @@ def make_project(tmp_path: Path, domain: str = "acme.example") -> Project:
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return make_project(tmp_path)
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
+async def lab() -> AsyncIterator[Lab]:
+    """The built-in lab (real DNS, TLS and HTTP on loopback, generated git repositories), one per package."""
+    async with Lab() as running:
+        yield running
+
+
+def write_lab_project(lab: Lab, path: Path, domain: str = "good.test", **extra: Any) -> Project:
+    """The lab's project for ``domain`` plus ``extra`` top-level keys, written to ``path`` and loaded back."""
+    data = lab.project_dict(domain)
+    data.update(extra)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    project, _warnings = load_project(path)
+    return project
