@@ -173,7 +173,8 @@ def _stage4_matches(text: str) -> list[str]:
         return []
     try:
         scanner = scanner_for(rules_for(None).ruleset)
-        return [str(getattr(m.rule, "id", "secret rule")) for m in scanner.scan(text)]
+        ids = [str(getattr(m.rule, "id", "secret rule")) for m in scanner.scan(text)]
+        return sorted(dict.fromkeys(ids), key=lambda i: i.startswith("generic"))  # the specific name first
     except Exception:  # the gate keeps its other two layers if the rule engine breaks
         log.exception("stage-4 secret rules failed in the handover gate")
         return []

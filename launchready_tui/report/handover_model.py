@@ -216,7 +216,7 @@ def _accounts(src: HandoverSources) -> tuple[Section, list[str]]:
         Para("Minimum accounts: registrar, DNS, hosting, e-mail, monitoring, source repository and payments. Each "
              "needs an owner, a second admin (backup owner), 2FA, and a login on a company address."),
         Table(["Account", "Owner / backup", "Login e-mail", "2FA", "Recovery codes", "Plan / renewal", "Verified"],
-              rows, [1.35, 1.35, 1.4, 1.15, 1.3, 1.0, 0.95], name="accounts"),
+              rows, [1.25, 1.35, 1.6, 1.05, 1.25, 0.95, 0.9], name="accounts"),
         _status_line_from(status, summary),
     ]
     if src.vault_note:

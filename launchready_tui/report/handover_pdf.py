@@ -37,6 +37,7 @@ _STYLES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Ob
 _TICKS = re.compile(r"`([^`\n]+)`")
 BODY_PT = 9.5
 SMALL_PT = 8
+TABLE_WIDE_PT = 7.5  # tables of more than five columns (accounts, env vars)
 MIN_SPACE_FOR_HEADING_MM = 45  # a section title never sits alone at the foot of a page
 _FILLS = {"note": (240, 243, 246), "warning": (255, 238, 238), "muted": (246, 246, 246)}
 
@@ -63,9 +64,10 @@ def coverage_problems(doc: HandoverDoc) -> list[str]:
     rtl = any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in chars)
     out = []
     if missing:
-        shown = " ".join(missing[:12]) + (" …" if len(missing) > 12 else "")
-        out.append(f"Some characters are not in this PDF's font and appear blank here ({shown}); the HTML and "
-                   "Markdown versions of this document show them.")
+        # Named by code point: the characters themselves cannot be drawn in this very note.
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in missing[:6]) + (", …" if len(missing) > 6 else "")
+        out.append(f"Some characters are not in this PDF's font and appear blank here ({len(missing)} different, "
+                   f"e.g. {shown}); the HTML and Markdown versions of this document show them.")
     if rtl:
         out.append("Right-to-left names may appear with their letters in storage order in this PDF; the HTML "
                    "version shows them correctly.")
@@ -159,7 +161,7 @@ def render_pdf(doc: HandoverDoc) -> bytes:
         elif isinstance(b, KeyValues):
             table(None, [[k, v] for k, v in b.pairs], [1, 2.6], BODY_PT, bold_first=True)
         elif isinstance(b, Table):
-            size = BODY_PT if len(b.columns) <= 4 else SMALL_PT
+            size = BODY_PT if len(b.columns) <= 4 else SMALL_PT if len(b.columns) == 5 else TABLE_WIDE_PT
             table(b.columns, b.rows, b.widths, size)
         elif isinstance(b, Code):
             if b.caption:
