@@ -342,6 +342,15 @@ class LaunchReadyApp(App[int]):
 
     # -- shutdown ------------------------------------------------------------------------------------
 
+    async def action_quit(self) -> None:
+        """Quit, first saving answers still waiting for their typing pause."""
+        for screen in self.screen_stack:
+            flush = getattr(screen, "flush", None)
+            if callable(flush):
+                with contextlib.suppress(Exception):  # saving is best effort here; errors were shown as typed
+                    flush()
+        await super().action_quit()
+
     async def on_unmount(self) -> None:
         with contextlib.suppress(Exception):  # closing sockets at exit must never mask the exit itself
             await self._ctx_stack.aclose()

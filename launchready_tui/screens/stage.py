@@ -162,6 +162,10 @@ class StageScreen(WizardScreen):
             self.render_all()
 
     def on_screen_suspend(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        """Save checklist notes still waiting for their typing pause."""
         self.query_one(ManualChecklist).flush()
 
     # -- rendering -----------------------------------------------------------------------------------
@@ -317,9 +321,8 @@ class StageScreen(WizardScreen):
         target = {"tab-checks": "#checks", "tab-checklist": "#checklist", "tab-deliverable": "#deliverable"}.get(active)
         if target:
             widget = self.query_one(target)
-            focusable = widget if widget.can_focus else next(iter(widget.query("Checkbox")), None)
-            if focusable is not None:
-                focusable.focus()
+            first_box = next(iter(widget.query("Checkbox")), None)  # the checklist: its first item
+            (first_box or widget).focus()
 
     def action_run_stage(self) -> None:
         self.wizard.run_stage(self._stage.number)

@@ -67,7 +67,7 @@ class ManualChecklist(VerticalScroll):
         self.session = session
         self._redact = redact
         self._on_change = on_change
-        self._pending: dict[str, Timer] = {}
+        self._pending: dict[str, tuple[Timer, str]] = {}  # item id -> (save timer, note text)
 
     def compose(self) -> ComposeResult:
         if not self.stage.manual_items:
@@ -103,24 +103,31 @@ class ManualChecklist(VerticalScroll):
         if row is None:
             return
         event.stop()
+        event.input.password = self._redact(event.value) != event.value  # presenter: mask what it would hide
         old = self._pending.pop(row.item_id, None)
         if old is not None:
-            old.stop()
+            old[0].stop()
         value = event.value
-        self._pending[row.item_id] = self.set_timer(NOTE_SAVE_DELAY_S, lambda: self._save_note(row, value))
+        timer = self.set_timer(NOTE_SAVE_DELAY_S, lambda: self._save_note(row.item_id, value))
+        self._pending[row.item_id] = (timer, value)
 
-    def _save_note(self, row: ManualItemRow, value: str) -> None:
-        self._pending.pop(row.item_id, None)
-        self._report(row, self.session.set_manual(row.item_id, note=value))
+    def _save_note(self, item_id: str, value: str) -> None:
+        self._pending.pop(item_id, None)
+        error = self.session.set_manual(item_id, note=value)
+        rows = [r for r in self.query(ManualItemRow) if r.item_id == item_id]
+        if rows:
+            self._report(rows[0], error)
 
     def flush(self) -> None:
         """Save notes still waiting for their timer (leaving the screen, quitting)."""
-        for item_id, timer in list(self._pending.items()):
+        for item_id, (timer, value) in list(self._pending.items()):
             timer.stop()
+            self._save_note(item_id, value)
+
+    def on_unmount(self) -> None:
+        for item_id, (_timer, value) in list(self._pending.items()):
             self._pending.pop(item_id, None)
-            row = self.query_one(f"#manual-{_key(item_id)}", ManualItemRow)
-            value = row.query_one(Input).value
-            self._report(row, self.session.set_manual(item_id, note=value))
+            self.session.set_manual(item_id, note=value)  # the widgets may be gone; the answer must not be
 
     def refresh_presenter(self) -> None:
         for row in self.query(ManualItemRow):

@@ -21,5 +21,9 @@ async def lab() -> AsyncIterator[Lab]:
 
 @pytest.fixture(autouse=True)
 def _calm_textual(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No animations (stable timing and snapshots)."""
+    """No animations (stable timing and snapshots). Textual reads the variable at import, so patch the constant
+    too; subprocesses (the tmux test) get the variable."""
+    import textual.constants
+
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")

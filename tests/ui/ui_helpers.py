@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import html
-import re
+import io
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from textual.pilot import Pilot
 
 from launchready_tui.checks.base import CheckContext, CheckOptions
@@ -108,13 +108,12 @@ def offline_context_factory(project: Project, folder: Path) -> Any:
 
 
 def screen_text(app: Any) -> str:
-    """What a person sees: the text of the current screen, from Textual's own SVG screenshot."""
-    svg = app.export_screenshot()
-    lines: dict[str, list[str]] = {}
-    for y, chunk in re.findall(r'<text[^>]*\by="([\d.]+)"[^>]*>(.*?)</text>', svg, flags=re.S):
-        lines.setdefault(y, []).append(html.unescape(re.sub(r"<[^>]+>", "", chunk)))
-    text = "\n".join("".join(parts) for _, parts in sorted(lines.items(), key=lambda kv: float(kv[0])))
-    return text.replace("\xa0", " ")
+    """What a person sees: the current screen as plain text, rendered the way Textual's screenshot does."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system="truecolor",
+                      record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text().replace("\xa0", " ")
 
 
 async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30.0,
