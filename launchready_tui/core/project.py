@@ -538,6 +538,8 @@ def _did_you_mean(key: str, known: tuple[str, ...]) -> str:
 _TOP_KEYS = ("version", "product", "domain", "app_url", "api_url", "subdomains", "endpoints", "health_url",
              "ai_endpoint", "repo", "email", "environments", "network", "answers", "accepted", "load")
 _ENDPOINT_KEYS = ("name", "method", "url", "body", "ai", "headers")
+# loadtest.md: per-endpoint load settings (kind: upload|auth_callback|webhook_retry, upload_kb, weight, timeout_s)
+ENDPOINT_EXTENSION_KEYS = frozenset({"load"})
 _AI_KEYS = ("url", "method", "headers", "body_template", "response_path", "canaries", "timeout_s",
             "max_requests")
 _EMAIL_KEYS = ("sends_mail", "senders", "dkim_selectors")
@@ -651,7 +653,7 @@ def _endpoints(r: _Reader, data: dict[str, Any]) -> list[Endpoint]:
             body=_opt_str(r, d, "body", path),
             ai=_bool(r, d, "ai", path, False),
             headers=_str_map(r, d, "headers", path),
-            extra=_unknown(r, d, path, _ENDPOINT_KEYS),
+            extra=_unknown(r, d, path, _ENDPOINT_KEYS, ENDPOINT_EXTENSION_KEYS),
         ))
     return out
 

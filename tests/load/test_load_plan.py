@@ -239,3 +239,28 @@ def test_confirmation_date_is_today() -> None:
     plan = _plan([10])
     line = record_confirmations({}, [Target("a.example", 443, ["192.0.2.1"])], plan)[0]
     assert line.endswith(f"confirmed={dt.datetime.now(dt.UTC).date().isoformat()}")
+
+
+def test_expensive_paths_come_from_the_project_file() -> None:
+    from launchready_tui.checks.load import load_endpoint
+    from launchready_tui.core.project import parse_project
+
+    text = """
+version: 1
+domain: acme.example
+endpoints:
+  - {name: avatar, method: POST, url: "https://api.acme.example/v1/avatar", load: {kind: upload, upload_kb: 64}}
+  - {name: callback, url: "https://acme.example/auth/callback", load: {kind: auth_callback, weight: 0.5}}
+  - {name: chat, method: POST, url: "https://api.acme.example/v1/chat", ai: true}
+  - {name: bad, url: "https://acme.example/", load: {kind: teleport}}
+"""
+    project, warnings = parse_project(text)
+    assert warnings == []  # endpoints[].load is a known extension, kept without a warning
+    avatar, callback, chat, bad = project.endpoints
+    up = load_endpoint(avatar)
+    assert (up.kind, up.upload_bytes, up.method) == ("upload", 64 * 1024, "POST")
+    assert load_endpoint(callback).weight == 0.5
+    ai = load_endpoint(chat, measured_ms=900)
+    assert (ai.kind, ai.slo_ms, ai.expected_ms, ai.timeout_s) == ("ai", 2000.0, 900, 15.0)
+    with pytest.raises(PlanError, match="load.kind must be one of"):
+        load_endpoint(bad)
