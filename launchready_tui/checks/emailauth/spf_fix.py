@@ -144,35 +144,42 @@ async def propose_spf(dns: EmailDns, lint: SpfLint, senders: list[Provider], *, 
                            lookups_before=lint.lookups if lint.measured else None, lookups_after=0,
                            unchanged=current == NON_SENDING_SPF and len(root.records) == 1)
     changes: list[str] = []
-    terms: list[Mechanism | Modifier] = []
+    terms: list[Mechanism] = []
     sources = root.records or []
     if len(sources) > 1:
         changes.append(f"merged {len(sources)} SPF records into one (receivers reject more than one)")
+    alls: list[Mechanism] = []
+    redirect: Modifier | None = None
+    modifiers: list[str] = []
     for text in sources:
         good, bad = _valid_terms(text)
-        terms += good
         changes += [f"removed '{b}' (not valid SPF)" for b in bad]
-    checks = _checks_by_text(root)
+        after_all = False
+        for term in good:
+            if isinstance(term, Modifier):
+                if term.name == "redirect":
+                    redirect = redirect or term
+                elif term.name == "exp" and not any(m.startswith("exp=") for m in modifiers):
+                    modifiers.append(term.text)
+            elif after_all:
+                changes.append(f"removed '{term.text}' (it came after 'all', so no receiver read it)")
+            elif term.kind == "all":
+                alls.append(term)
+                after_all = True
+            else:
+                terms.append(term)
+    old_all = next((a for a in alls if a.qualifier == "-"), alls[0] if alls else None)
+    if root.record is not None and len(sources) == 1:
+        checks, includes = _checks_by_text(root), lint.includes
+    else:
+        # A broken or duplicated record has no term tree yet: lint the cleaned-up merge to get one.
+        base = " ".join(["v=spf1", *(t.text for t in terms), *([redirect.text] if redirect else [])])
+        base_lint = await lint_spf_text(dns, domain, base)
+        checks, includes = _checks_by_text(base_lint.root), base_lint.includes
 
     kept: list[str] = []
     seen: set[str] = set()
-    old_all: Mechanism | None = None
-    redirect: Modifier | None = None
-    modifiers: list[str] = []
     for term in terms:
-        if isinstance(term, Modifier):
-            if term.name == "redirect":
-                redirect = redirect or term
-            elif term.name == "exp" and not any(m.startswith("exp=") for m in modifiers):
-                modifiers.append(term.text)
-            continue
-        if old_all is not None:
-            if term.kind != "all":
-                changes.append(f"removed '{term.text}' (it came after 'all', so no receiver read it)")
-            continue
-        if term.kind == "all":
-            old_all = term
-            continue
         key = term.text.lower().lstrip("+")
         if key in seen:
             changes.append(f"removed the duplicate '{term.text}'")
@@ -199,7 +206,7 @@ async def propose_spf(dns: EmailDns, lint: SpfLint, senders: list[Provider], *, 
         changes.append(f"removed '{redirect.text}': {why}")
         redirect = None
 
-    present = {t.lower() for t in lint.includes}
+    present = {t.lower() for t in includes}
     for provider in senders:
         if provider.spf_include is None:
             continue
