@@ -6,8 +6,17 @@ non-empty group, else the whole match), drop it when its Shannon entropy is at o
 then the global allowlists, the rule's allowlists and an inline ``gitleaks:allow``. Composite rules
 (``[[rules.required]]``) keep a finding only when every required rule matched close enough.
 
-Big one-line blobs (minified bundles) are not run through every regex whole: each rule only sees
-windows around its own keyword hits (secrets.md §4 measured 1.3-2 s instead of 12-17 s for 5 MB).
+Where the time goes, and what we do about it (measured with bench/secrets_bench.py):
+* Rules that open with a lazy ``[\\w.-]{0,50}?`` prefix (generic-api-key and ~100 gitleaks rules) are
+  the expensive ones for Python's backtracking engine; ``anchors.py`` runs them only at the starts their
+  literals allow, with results identical to ``finditer``. Their literals ride along in the same
+  Aho-Corasick pass as the keywords, so that pass yields both the prefilter and the anchors.
+* generic-api-key's 1,446 stopwords are checked with an automaton (rules.Allowlist).
+* Lower-casing is ASCII-only when full lower-casing would change the length (``İ``), so keyword
+  offsets stay offsets into the original text; rules compile with ``re.ASCII``, so nothing is lost.
+
+Big one-line blobs (minified bundles): anchored rules run exactly over the whole text; every other rule
+only sees windows around its own keyword hits (secrets.md §4).
 
 The keyword pass uses ``pyahocorasick`` (a C extension); without it a plain substring loop gives the
 same answers, slower. Nothing here stores a secret beyond the returned match objects, which callers
@@ -17,15 +26,18 @@ turn into redacted findings at once.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
+from launchready_tui.checks.secrets.anchors import Anchor, analyse, anchored_finditer
 from launchready_tui.checks.secrets.rules import Allowlist, Rule, RuleSet
 from launchready_tui.core.redact import shannon_entropy
 
 try:  # optional C speed-up of the keyword pass
     import ahocorasick
-except ImportError:  # pragma: no cover - exercised by the fallback test through _NaiveKeywords
+except ImportError:  # pragma: no cover - exercised by the fallback test through use_automaton=False
     ahocorasick = None
 
 ALLOW_SIGNATURE = "gitleaks:allow"
@@ -34,6 +46,8 @@ WINDOW_AFTER = 1024  # and after it (secrets follow their keyword: `OPENAI_API_K
 BLOCK_AFTER = 16 * 1024  # multi-line rules (private keys) get up to here to reach their END line
 WINDOW_MODE_MIN = 256 * 1024  # below this a fragment is scanned whole
 _DELIMS = frozenset("\"'`\n\r\t ;,(){}[]<>=")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_PATH_CACHE_MAX = 65536
 
 
 @dataclass(slots=True)
@@ -51,38 +65,58 @@ class Match:
     text: str = ""  # the whole match (context around the secret, e.g. a database host)
 
 
-class _Keywords:
-    """All keywords, found in one pass: ``hits(text)`` yields (start offset, keyword)."""
+def lower_same_length(text: str) -> str:
+    """``text.lower()``, unless that changes offsets (``İ`` lower-cases to two characters): then ASCII only."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
 
-    def __init__(self, keywords: Iterable[str]) -> None:
-        self.words = sorted(set(keywords))
+
+class _Keywords:
+    """Every keyword and anchor literal, found in one pass: ``find(lowered)`` -> {word: [start offsets]}."""
+
+    def __init__(self, words: Iterable[str], use_automaton: bool = True) -> None:
+        self.words = sorted(set(words))
         self._auto = None
-        if ahocorasick is not None and self.words:
+        if ahocorasick is not None and use_automaton and self.words:
             auto = ahocorasick.Automaton()
             for w in self.words:
-                auto.add_word(w, w)
+                auto.add_word(w, (w, len(w) - 1))
             auto.make_automaton()
             self._auto = auto
 
-    def hits(self, lowered: str) -> Iterator[tuple[int, str]]:
+    def find(self, lowered: str) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
         if self._auto is not None:
-            for end, word in self._auto.iter(lowered):
-                yield end - len(word) + 1, word
-            return
-        for w in self.words:
+            get = found.get
+            for end, (word, back) in self._auto.iter(lowered):
+                starts = get(word)
+                if starts is None:
+                    found[word] = [end - back]
+                else:
+                    starts.append(end - back)
+            return found
+        for w in self.words:  # every occurrence, overlapping ones too, as the automaton reports them
             pos = lowered.find(w)
-            while pos >= 0:
-                yield pos, w
-                pos = lowered.find(w, pos + 1)
+            if pos >= 0:
+                starts = found[w] = []
+                while pos >= 0:
+                    starts.append(pos)
+                    pos = lowered.find(w, pos + 1)
+        return found
 
-    def present(self, lowered: str) -> set[str]:
-        if self._auto is not None:
-            return {w for _end, w in self._auto.iter(lowered)}
-        return {w for w in self.words if w in lowered}
+
+@dataclass(slots=True)
+class _Plan:
+    """What the scanner precomputes per rule."""
+
+    rule: Rule
+    order: int
+    anchor: Anchor | None
+    gated: bool  # has allowlists with paths or commits (decided per fragment)
 
 
 class Scanner:
-    """Scans text fragments with a RuleSet. Thread-safe: it keeps no state between calls."""
+    """Scans text fragments with a RuleSet. Thread-safe: its only state is a cache of path decisions."""
 
     def __init__(self, ruleset: RuleSet, *, use_automaton: bool = True) -> None:
         self.ruleset = ruleset
@@ -90,22 +124,36 @@ class Scanner:
         self.by_id = {r.id: r for r in self.rules}
         self.always = [r for r in self.rules if not r.keywords and r.regex is not None]
         self.path_only = [r for r in self.rules if r.regex is None and r.path is not None]
+        self.plans: dict[str, _Plan] = {}
         self.by_keyword: dict[str, list[Rule]] = {}
-        for r in self.rules:
+        for i, r in enumerate(self.rules):
             if r.regex is None:
                 continue
+            self.plans[r.id] = _Plan(r, i, analyse(r.regex),
+                                     any(a.paths or a.commits for a in r.allowlists))
             for k in r.keywords:
                 self.by_keyword.setdefault(k, []).append(r)
-        self.keywords = _Keywords(self.by_keyword)
-        if not use_automaton:
-            self.keywords._auto = None
+        anchor_words = {w for p in self.plans.values() if p.anchor for w in p.anchor.literals}
+        self.keywords = _Keywords([*self.by_keyword, *anchor_words], use_automaton)
+        self._keyword_rules = {k: [self.plans[r.id] for r in rules] for k, rules in self.by_keyword.items()}
+        self._always_plans = [self.plans[r.id] for r in self.always]
         self.global_lists = list(ruleset.allowlists)
+        self._global_by_commit = any(a.commits for a in self.global_lists)
+        self._path_cache: dict[str | None, bool] = {}
 
     # -- fragment-level gates ------------------------------------------------------------------------------
 
     def path_skipped(self, path: str | None, commit: str | None = None) -> bool:
         """True when a global allowlist excludes this file (images, lockfiles, node_modules …)."""
-        return _commit_or_path_allowed(self.global_lists, path, commit)
+        if self._global_by_commit:
+            return _commit_or_path_allowed(self.global_lists, path, commit)
+        skipped = self._path_cache.get(path)
+        if skipped is None:
+            skipped = _commit_or_path_allowed(self.global_lists, path, None)
+            if len(self._path_cache) >= _PATH_CACHE_MAX:
+                self._path_cache.clear()
+            self._path_cache[path] = skipped
+        return skipped
 
     def path_findings(self, path: str, commit: str | None = None) -> list[Rule]:
         """Path-only rules (e.g. a committed .p12 file) that match this path."""
@@ -115,77 +163,94 @@ class Scanner:
     # -- scanning --------------------------------------------------------------------------------------------
 
     def candidate_rules(self, lowered: str) -> list[Rule]:
-        found = self.keywords.present(lowered)
-        seen: dict[str, Rule] = {}
-        for k in found:
-            for r in self.by_keyword[k]:
-                seen.setdefault(r.id, r)
-        return self.always + [r for r in self.rules if r.id in seen]
+        return [p.rule for p in self._candidates(self.keywords.find(lowered))]
+
+    def _candidates(self, found: dict[str, list[int]]) -> list[_Plan]:
+        chosen: dict[int, _Plan] = {}
+        table = self._keyword_rules
+        for word in found:
+            for plan in table.get(word, ()):
+                chosen[plan.order] = plan
+        return self._always_plans + [chosen[i] for i in sorted(chosen)]
 
     def scan(self, text: str, path: str | None = None, commit: str | None = None) -> list[Match]:
         """Every match in ``text`` (a file, or the added lines of one file in one commit)."""
         if not text or self.path_skipped(path, commit):
             return []
-        if len(text) >= WINDOW_MODE_MIN:
-            return self._scan_windows(text, path, commit)
-        lowered = text.lower()
-        rules = self.candidate_rules(lowered)
-        if not rules:
+        found = self.keywords.find(lower_same_length(text))
+        plans = self._candidates(found)
+        if not plans:
             return []
+        if len(text) >= WINDOW_MODE_MIN:
+            return self._scan_windows(text, path, commit, found, plans)
         lines = _LineIndex(text)
         out: list[Match] = []
-        for rule in rules:
-            if rule.skip_report:
+        for plan in plans:
+            rule = plan.rule
+            if rule.skip_report or not self._applies(plan, path, commit):
                 continue
-            found = self._rule_matches(rule, text, 0, len(text), lines, path, commit)
-            if found and rule.required:
-                found = self._with_required(rule, found, text, lines, path, commit)
-            out.extend(found)
+            matches = self._rule_matches(rule, text, self._iter_whole(plan, text, found), lines, path, commit)
+            if matches and rule.required:
+                matches = self._with_required(rule, matches, text, found, lines, path, commit)
+            out.extend(matches)
         return out
 
-    def _scan_windows(self, text: str, path: str | None, commit: str | None) -> list[Match]:
-        lowered = text.lower()
-        spans: dict[str, list[tuple[int, int]]] = {}
+    def _scan_windows(self, text: str, path: str | None, commit: str | None, found: dict[str, list[int]],
+                      plans: list[_Plan]) -> list[Match]:
         n = len(text)
-        for pos, word in self.keywords.hits(lowered):
-            for rule in self.by_keyword[word]:
-                after = BLOCK_AFTER if rule.regex is not None and "-----" in word else WINDOW_AFTER
-                spans.setdefault(rule.id, []).append((max(0, pos - WINDOW_BEFORE), min(n, pos + len(word) + after)))
         lines = _LineIndex(text)
         out: list[Match] = []
-        for rule in self.always:
-            out.extend(self._rule_matches(rule, text, 0, n, lines, path, commit))
-        for rule_id, raw in spans.items():
-            rule = self.by_id[rule_id]
-            if rule.skip_report:
+        for plan in plans:
+            rule = plan.rule
+            if rule.skip_report or not self._applies(plan, path, commit):
                 continue
-            found: list[Match] = []
-            for start, end in _merge(raw):
-                start = _back_to_delimiter(text, start)
-                found.extend(self._rule_matches(rule, text, start, end, lines, path, commit))
-            if found and rule.required:
-                found = self._with_required(rule, found, text, lines, path, commit)
-            out.extend(found)
+            if plan.anchor is not None or not rule.keywords:
+                matches = self._rule_matches(rule, text, self._iter_whole(plan, text, found), lines, path, commit)
+            else:
+                raw = []
+                for word in rule.keywords:
+                    after = BLOCK_AFTER if "-----" in word else WINDOW_AFTER
+                    raw.extend((max(0, pos - WINDOW_BEFORE), min(n, pos + len(word) + after))
+                               for pos in found.get(word, ()))
+                matches = []
+                for start, end in _merge(raw):
+                    start = _back_to_delimiter(text, start)
+                    matches.extend(self._rule_matches(rule, text, rule.regex.finditer(text, start, end),  # type: ignore[union-attr]
+                                                      lines, path, commit))
+            if matches and rule.required:
+                matches = self._with_required(rule, matches, text, found, lines, path, commit)
+            out.extend(matches)
         return _dedupe(out)
 
-    def _rule_matches(self, rule: Rule, text: str, lo: int, hi: int, lines: _LineIndex, path: str | None,
-                      commit: str | None) -> list[Match]:
-        regex = rule.regex
-        if regex is None:
-            return []
+    def _iter_whole(self, plan: _Plan, text: str, found: dict[str, list[int]]) -> Iterator[re.Match[str]]:
+        regex = plan.rule.regex
+        assert regex is not None
+        if plan.anchor is None:
+            return regex.finditer(text)
+        lists = [found[w] for w in plan.anchor.literals if w in found]
+        hits = lists[0] if len(lists) == 1 else sorted(chain.from_iterable(lists))
+        return anchored_finditer(regex, plan.anchor, text, hits)
+
+    def _applies(self, plan: _Plan, path: str | None, commit: str | None) -> bool:
+        rule = plan.rule
         if path is not None and rule.path is not None and not rule.path.search(path):
-            return []
-        if _commit_or_path_allowed(rule.allowlists, path, commit):
-            return []
+            return False
+        return not (plan.gated and _commit_or_path_allowed(rule.allowlists, path, commit))
+
+    def _rule_matches(self, rule: Rule, text: str, found: Iterable[re.Match[str]], lines: _LineIndex,
+                      path: str | None, commit: str | None) -> list[Match]:
+        regex = rule.regex
+        assert regex is not None
         out: list[Match] = []
-        for m in regex.finditer(text, lo, hi):
+        groups = regex.groups
+        for m in found:
             whole = m.group(0)
             stripped = whole.strip("\n")
             if not stripped:
                 continue
             start = m.start() + (len(whole) - len(whole.lstrip("\n")))
             secret, secret_start = stripped, start
-            if regex.groups:
+            if groups:
                 group = rule.secret_group or next((i for i, g in enumerate(m.groups(), 1) if g), 0)
                 if group:
                     secret, secret_start = m.group(group) or "", m.start(group)
@@ -204,12 +269,13 @@ class Scanner:
                              stripped))
         return out
 
-    def _with_required(self, rule: Rule, primary: list[Match], text: str, lines: _LineIndex, path: str | None,
-                       commit: str | None) -> list[Match]:
+    def _with_required(self, rule: Rule, primary: list[Match], text: str, found: dict[str, list[int]],
+                       lines: _LineIndex, path: str | None, commit: str | None) -> list[Match]:
         others: dict[str, list[Match]] = {}
         for req in rule.required:
-            other = self.by_id.get(req.rule_id)
-            others[req.rule_id] = self._rule_matches(other, text, 0, len(text), lines, path, commit) if other else []
+            other = self.plans.get(req.rule_id)
+            others[req.rule_id] = [] if other is None or not self._applies(other, path, commit) else \
+                self._rule_matches(other.rule, text, self._iter_whole(other, text, found), lines, path, commit)
         kept = []
         for p in primary:
             ok = True
@@ -251,6 +317,8 @@ class _LineIndex:
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if not spans:
+        return []
     spans.sort()
     merged = [spans[0]]
     for s, e in spans[1:]:

@@ -24,10 +24,16 @@ from typing import Any
 
 from launchready_tui.checks.secrets.regex_go import GoRegexError, compile_go
 
+try:  # optional C speed-up for long stopword lists (same answers without it)
+    import ahocorasick
+except ImportError:  # pragma: no cover - pyahocorasick is a dependency; the plain loop still works
+    ahocorasick = None
+
 DEFAULT_RULES = "launchready.toml"  # the curated set we ship
 GITLEAKS_RULES = "gitleaks.toml"  # gitleaks' own default set, for [extend] useDefault = true
 META_FILE = "launchready.meta.toml"
 _MAX_RULE_FILE = 4 * 1024 * 1024
+_STOPWORD_INDEX_MIN = 16  # below this many stopwords a plain loop is as quick as an automaton
 
 
 class RuleFileError(ValueError):
@@ -44,6 +50,16 @@ class Allowlist:
     commits: frozenset[str] = frozenset()
     stopwords: tuple[str, ...] = ()  # lower-case
     target_rules: tuple[str, ...] = ()
+    # generic-api-key has 1,446 stopwords: one automaton pass instead of 1,446 substring tests per candidate
+    _stop_index: Any = field(default=None, init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if len(self.stopwords) > _STOPWORD_INDEX_MIN and ahocorasick is not None and "" not in self.stopwords:
+            auto = ahocorasick.Automaton()
+            for w in self.stopwords:
+                auto.add_word(w, w)
+            auto.make_automaton()
+            object.__setattr__(self, "_stop_index", auto)
 
     def commit_allowed(self, commit: str | None) -> bool:
         return bool(commit) and commit.lower() in self.commits  # type: ignore[union-attr]
@@ -56,6 +72,8 @@ class Allowlist:
 
     def stopword(self, secret: str) -> bool:
         low = secret.lower()
+        if self._stop_index is not None:
+            return next(self._stop_index.iter(low), None) is not None
         return any(w in low for w in self.stopwords)
 
 
