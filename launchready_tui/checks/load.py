@@ -53,6 +53,12 @@ from launchready_tui.loadgen.plan import (
 )
 from launchready_tui.loadgen.safety import Target, inspect_targets, record_confirmations, refusal, unconfirmed
 
+# The short plan of a whole audit (see is_quick): about 20 s of load instead of two minutes.
+QUICK_USERS = (10, 25, 50)
+QUICK_STEP_SECONDS = 5.0
+QUICK_WARMUP_SECONDS = 1.0
+PLAN_KEYS = ("users", "rates", "step_seconds", "think_ms", "model", "warmup_seconds")
+
 LOAD_IDS = ("load.core_p95", "load.ai_p95", "load.error_rate", "load.capacity", "load.generator_health")
 RUN_KEY = "load.run"  # ctx.options.extra: the shared run (an asyncio task)
 OPTIONS_KEY = "load"  # ctx.options.extra: options from the CLI / the wizard
@@ -169,23 +175,36 @@ def build_plan(ctx: CheckContext, measured: dict[str, float] | None = None) -> L
     """The plan from the project, the session's measurements and the options; raises PlanError."""
     stage1 = {**_stage1_ms(ctx), **(measured or {})}
     endpoints = [load_endpoint(e, stage1.get(e.name)) for e in _selected(ctx)]
+    quick = is_quick(ctx)
     think = _number(_setting(ctx, "think_ms", DEFAULT_THINK_MS), "--think-ms")
-    users = _setting(ctx, "users", list(DEFAULT_USERS))
+    users = _setting(ctx, "users", list(QUICK_USERS if quick else DEFAULT_USERS))
     if not isinstance(users, list) or not all(isinstance(u, int) for u in users):
         raise PlanError("load.users must be a list of whole numbers, like [10, 25, 50, 100]")
     rates = _options(ctx).get("rates") or None
     plan = LoadPlan(
         endpoints=endpoints, steps=build_steps(endpoints, users, think, rates),
         model=str(_setting(ctx, "model", "open")), think_ms=think,
-        step_seconds=_number(_setting(ctx, "step_seconds", DEFAULT_STEP_SECONDS), "--step-seconds"),
-        warmup_seconds=_number(_setting(ctx, "warmup_seconds", DEFAULT_WARMUP_SECONDS), "the warm-up"),
-        network=_network(ctx),
+        step_seconds=_number(_setting(ctx, "step_seconds", QUICK_STEP_SECONDS if quick else DEFAULT_STEP_SECONDS),
+                             "--step-seconds"),
+        warmup_seconds=_number(_setting(ctx, "warmup_seconds", QUICK_WARMUP_SECONDS if quick
+                                        else DEFAULT_WARMUP_SECONDS), "the warm-up"),
+        network=_network(ctx), quick=quick,
     )
     if isinstance(_options(ctx).get("abort"), dict):
         from dataclasses import replace
 
         plan.abort = replace(plan.abort, **_options(ctx)["abort"])
     return plan
+
+
+def is_quick(ctx: CheckContext) -> bool:
+    """Inside a whole audit (nobody asked for the load test itself, the project sets no plan) the load checks
+    run a short sanity plan, so an audit stays a few minutes; ``launchready loadtest``, the wizard's load
+    chart and a project ``load:`` plan get the full one."""
+    if _options(ctx).get("explicit") or any(k in _options(ctx) for k in PLAN_KEYS):
+        return False
+    settings = ctx.project.load if isinstance(ctx.project.load, dict) else {}
+    return not any(k in settings for k in PLAN_KEYS)
 
 
 def _number(value: Any, what: str) -> float:

@@ -64,7 +64,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     from launchready_tui.loadgen.plan import PlanError, parse_rates, parse_users
 
-    opts: dict[str, Any] = {}
+    opts: dict[str, Any] = {"explicit": True}  # the load test itself: the full plan, never the audit's quick one
     if args.users is not None:
         opts["users"] = parse_users(args.users)
     if args.rate is not None:

@@ -287,6 +287,9 @@ def capacity_note(a: Analysis) -> str:
         lines.append(f"Stopped by you after {len(a.steps_run)} of {len(plan.steps)} steps: partial results.")
     elif a.result.get("stop_reason"):
         lines.append(f"The run stopped early: {a.result['stop_reason']}.")
+    if plan.quick:
+        lines.append(f"This was the quick sanity run of the audit ({plan.step_seconds:g} s per step, up to "
+                     f"{target} users): run `launchready loadtest` for the full plan before a launch.")
     lines.append(test_conditions(a))
     return "\n".join(lines)
 

@@ -122,6 +122,7 @@ class LoadPlan:
     retire_on_breach: bool = True  # an endpoint that broke its target is not pushed harder in later steps
     run_id: str = field(default_factory=lambda: secrets.token_hex(6))
     user_agent: str = "launchready-loadtest"
+    quick: bool = False  # the short sanity plan of a whole audit (the note says so)
 
     # -- derived -----------------------------------------------------------------------------
 
@@ -188,7 +189,7 @@ class LoadPlan:
             warmup_seconds=float(data["warmup_seconds"]), network=Network(**data["network"]),
             caps=Caps(**data["caps"]), abort=Abort(**data["abort"]),
             retire_on_breach=bool(data["retire_on_breach"]), run_id=str(data["run_id"]),
-            user_agent=str(data["user_agent"]),
+            user_agent=str(data["user_agent"]), quick=bool(data.get("quick", False)),
         )
 
 

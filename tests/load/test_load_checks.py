@@ -146,3 +146,23 @@ async def test_stop_event_keeps_partial_results(load_context: ContextFactory) ->
     assert "partial" in cap.summary or cap.status is Status.WARN
     assert cap.evidence["steps"], "the partial step is kept"
     assert "Stopped by you after 1 of 3 steps" in cap.evidence["note"]
+
+
+async def test_a_whole_audit_runs_the_quick_plan(lab: Lab, tmp_path: Any) -> None:
+    import yaml
+
+    from launchready_tui.checks.base import CheckOptions
+    from launchready_tui.checks.context import check_context
+    from launchready_tui.core.project import parse_project
+
+    project, _ = parse_project(yaml.safe_dump(lab.project_dict("good.test")))
+    async with check_context(project, tmp_path, options=CheckOptions()) as ctx:
+        plan = load_checks.build_plan(ctx)
+    assert plan.quick and [s.users for s in plan.steps] == [10, 25, 50] and plan.step_seconds == 5
+    async with check_context(project, tmp_path, options=CheckOptions(extra={"load": {"explicit": True}})) as ctx:
+        plan = load_checks.build_plan(ctx)
+    assert not plan.quick and [s.users for s in plan.steps] == [10, 25, 50, 100] and plan.step_seconds == 30
+    project.load["step_seconds"] = 10  # a plan in the project file is what the founder wants, audit or not
+    async with check_context(project, tmp_path, options=CheckOptions()) as ctx:
+        plan = load_checks.build_plan(ctx)
+    assert not plan.quick and plan.step_seconds == 10

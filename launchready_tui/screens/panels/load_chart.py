@@ -111,6 +111,12 @@ class LoadChartPanel(Vertical):
             self.action_stop_load()
 
     def start(self) -> None:
+        self.run_worker(self._start(), exclusive=True, group="load-chart-start", exit_on_error=False)
+
+    async def _start(self) -> None:
+        # Pressing Run here asks for the load test itself: the full plan, not an audit's quick sanity run.
+        ctx = await self.host.check_context()
+        ctx.options.extra.setdefault(load_checks.OPTIONS_KEY, {})["explicit"] = True
         self.chart = LiveChart()
         if self._unsubscribe is not None:
             self._unsubscribe()
