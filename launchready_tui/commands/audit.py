@@ -20,6 +20,7 @@ from launchready_tui.commands.common import (
 if TYPE_CHECKING:
     from launchready_tui.checks.runner import CheckEvent
     from launchready_tui.core.catalogue import CheckSpec
+    from launchready_tui.core.model import CheckResult
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,6 +34,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--concurrency", type=int, default=8, metavar="N", help="checks run at once (default 8)")
     p.add_argument("--yes", action="store_true", help="answer yes to confirmation prompts (costly probes)")
     p.add_argument("--progress", action="store_true", help="print each check as it finishes (stderr)")
+
+
+LOAD_PREFIX = "load."
+LOAD_NOT_RUN = ("not run: the load test takes minutes and sends real traffic, so it runs only when asked for — "
+                "`launchready loadtest`, or `launchready audit --stage 6`")
 
 
 def select(args: argparse.Namespace) -> list[CheckSpec]:
@@ -50,8 +56,9 @@ def select(args: argparse.Namespace) -> list[CheckSpec]:
         except KeyError:
             raise UsageError(f"unknown check id {check_id!r}; see docs/checks.md for the list") from None
     if not chosen:
-        # Default: every automated check of the seven stages that is built (manual-only ones report themselves).
-        chosen = [c for c in catalogue.CHECKS if c.stage > 0]
+        # Default: every check of the seven stages, except the load test: it takes minutes and puts real
+        # load on the product, so it runs only when asked for (--stage 6, --check load.*, `loadtest`).
+        chosen = [c for c in catalogue.CHECKS if c.stage > 0 and not c.id.startswith(LOAD_PREFIX)]
     if not 1 <= args.samples <= 100:
         raise UsageError("--samples must be between 1 and 100")
     return list(dict.fromkeys(chosen))
@@ -75,9 +82,24 @@ async def _audit(args: argparse.Namespace) -> int:
     async with check_context(project, project_dir, network_options(args), options) as ctx:
         results = await run_checks(specs, ctx, on_event=_progress if args.progress else None,
                                    concurrency=args.concurrency)
+    if not args.stage and not args.check:
+        results += [_not_run(spec, LOAD_NOT_RUN) for spec in catalogue_checks() if spec.id.startswith(LOAD_PREFIX)]
     report = build_report(project, results)
     write_output(render(report, args.format), args.output)
     return EXIT_FINDINGS if exceeds(results, args.fail_on) else EXIT_OK
+
+
+def catalogue_checks() -> tuple[CheckSpec, ...]:
+    from launchready_tui.core import catalogue
+
+    return catalogue.CHECKS
+
+
+def _not_run(spec: CheckSpec, why: str) -> CheckResult:
+    from launchready_tui.core.model import CheckResult, Status
+
+    return CheckResult(id=spec.id, title=spec.title, status=Status.SKIPPED, stage=spec.stage, impact=spec.impact,
+                       summary=why)
 
 
 def run(args: argparse.Namespace) -> int:
