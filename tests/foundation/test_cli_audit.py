@@ -47,7 +47,8 @@ async def test_project_file_audit_json_matches_the_contract(lab: Lab, tmp_path: 
     assert checks["tls.cert_valid"]["status"] == "fail"
     assert checks["dns.resolves"]["status"] == "pass"
     # The load test is never started implicitly: it is listed, skipped, with the way to run it.
-    assert checks["load.capacity"]["status"] == "skipped" and "launchready loadtest" in checks["load.capacity"]["summary"]
+    load = checks["load.capacity"]
+    assert load["status"] == "skipped" and "launchready loadtest" in load["summary"]
     for c in checks.values():
         assert set(c) == {"id", "title", "status", "blocker", "impact", "target", "summary", "evidence", "fix",
                           "duration_ms"}
