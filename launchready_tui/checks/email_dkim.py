@@ -19,6 +19,7 @@ from launchready_tui.checks.emailauth.settings import (
     EmailSettingsView,
     dns_host,
     email_settings,
+    mark_ran,
     new_dns,
     relative_name,
 )
@@ -152,4 +153,5 @@ async def dkim_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
 
 
 async def email_dkim(ctx: CheckContext) -> Outcome:
+    mark_ran(ctx, CHECK)
     return await dkim_outcome(ctx, new_dns(ctx))

@@ -28,7 +28,7 @@ from launchready_tui.checks.emailauth.errors import DmarcParseError
 from launchready_tui.checks.emailauth.findings import Finding, Severity, headline, status_of
 from launchready_tui.checks.emailauth.headers import org_domain
 from launchready_tui.checks.emailauth.presenting import bullets, findings_json, ttl_note
-from launchready_tui.checks.emailauth.settings import EmailSettingsView, dns_host, email_settings, new_dns
+from launchready_tui.checks.emailauth.settings import EmailSettingsView, dns_host, email_settings, mark_ran, new_dns
 from launchready_tui.checks.fixes import fix_for
 from launchready_tui.core.model import Outcome, Status
 
@@ -196,4 +196,5 @@ async def dmarc_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
 
 
 async def email_dmarc(ctx: CheckContext) -> Outcome:
+    mark_ran(ctx, CHECK)
     return await dmarc_outcome(ctx, new_dns(ctx))

@@ -31,7 +31,7 @@ from launchready_tui.checks.emailauth.errors import ContextRecordError, DmarcPar
 from launchready_tui.checks.emailauth.findings import Finding, Severity, headline, status_of
 from launchready_tui.checks.emailauth.presenting import findings_json
 from launchready_tui.checks.emailauth.providers import table
-from launchready_tui.checks.emailauth.settings import EmailSettingsView, dns_host, email_settings, new_dns
+from launchready_tui.checks.emailauth.settings import EmailSettingsView, dns_host, email_settings, mark_ran, new_dns
 from launchready_tui.checks.fixes import fix_for
 from launchready_tui.core.model import Outcome, Status
 
@@ -147,6 +147,7 @@ async def mx_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
 
 
 async def email_mx(ctx: CheckContext) -> Outcome:
+    mark_ran(ctx, "email.mx")
     return await mx_outcome(ctx, new_dns(ctx))
 
 
@@ -263,6 +264,7 @@ async def mta_sts_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
 
 
 async def email_mta_sts(ctx: CheckContext) -> Outcome:
+    mark_ran(ctx, "email.mta_sts")
     return await mta_sts_outcome(ctx, new_dns(ctx))
 
 
@@ -305,6 +307,7 @@ async def tls_rpt_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
 
 
 async def email_tls_rpt(ctx: CheckContext) -> Outcome:
+    mark_ran(ctx, "email.tls_rpt")
     return await tls_rpt_outcome(ctx, new_dns(ctx))
 
 
@@ -380,4 +383,5 @@ async def bimi_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
 
 
 async def email_bimi(ctx: CheckContext) -> Outcome:
+    mark_ran(ctx, "email.bimi")
     return await bimi_outcome(ctx, new_dns(ctx))

@@ -13,7 +13,7 @@ from launchready_tui.checks.emailauth.dns_source import EmailDns
 from launchready_tui.checks.emailauth.findings import Finding, Severity, headline, status_of
 from launchready_tui.checks.emailauth.presenting import bullets, findings_json, ttl_note
 from launchready_tui.checks.emailauth.providers import table
-from launchready_tui.checks.emailauth.settings import EmailSettingsView, dns_host, email_settings, new_dns
+from launchready_tui.checks.emailauth.settings import EmailSettingsView, dns_host, email_settings, mark_ran, new_dns
 from launchready_tui.checks.emailauth.spf_fix import NON_SENDING_SPF, propose_spf
 from launchready_tui.checks.emailauth.spf_lint import MAX_LOOKUPS, SpfLint, lint_spf
 from launchready_tui.checks.fixes import fix_for
@@ -117,4 +117,5 @@ async def spf_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
 
 
 async def email_spf(ctx: CheckContext) -> Outcome:
+    mark_ran(ctx, CHECK)
     return await spf_outcome(ctx, new_dns(ctx))

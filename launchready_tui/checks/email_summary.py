@@ -1,8 +1,9 @@
 """``email.summary`` (stage 1): the seven email checks in one line, the blockers, and every record to publish.
 
-It reuses results already in ``ctx.results`` (``launchready email`` runs the seven first) and runs the missing
-ones itself, concurrently, through the runner's ``run_one`` (same timeouts and error handling), adding their
-results to ``ctx.results`` so the wizard and the handover can show each one. ``run_email_checks(ctx,
+It reuses results already in ``ctx.results`` when the same run produced them (``launchready email`` runs the seven
+first; the wizard's context outlives runs, so older results are never reused) and runs the others itself,
+concurrently, through the runner's ``run_one`` (same timeouts and error handling), adding their results to
+``ctx.results`` so the wizard and the handover can show each one. ``run_email_checks(ctx,
 reuse=False)`` is the fresh re-check the handover stage uses.
 
 Blockers (checks-email.md §1): SPF broken for every receiver or ``+all`` on a sending domain, or a sending
@@ -15,7 +16,7 @@ import asyncio
 from typing import Any
 
 from launchready_tui.checks.base import CheckContext
-from launchready_tui.checks.emailauth.settings import email_settings
+from launchready_tui.checks.emailauth.settings import email_settings, ran_this_run
 from launchready_tui.checks.fixes import fix_for
 from launchready_tui.core import catalogue
 from launchready_tui.core.model import CheckResult, Outcome, Status
@@ -29,14 +30,15 @@ RANK = {Status.FAIL: 5, Status.ERROR: 4, Status.WARN: 3, Status.MANUAL: 2, Statu
 
 
 async def run_email_checks(ctx: CheckContext, *, reuse: bool = True) -> dict[str, CheckResult]:
-    """Results of the seven email checks: reused from ``ctx.results`` when present (and ``reuse``), else run."""
+    """Results of the seven email checks: reused from ``ctx.results`` when this same run produced them (and
+    ``reuse``), else run now."""
     from launchready_tui.checks.runner import run_one
 
     results: dict[str, CheckResult] = {}
     todo = []
     for check_id in SUB_CHECKS:
         previous = ctx.results.get(check_id)
-        if reuse and previous is not None and previous.status is not Status.SKIPPED:
+        if reuse and previous is not None and previous.status is not Status.SKIPPED and ran_this_run(ctx, check_id):
             results[check_id] = previous
         else:
             todo.append(catalogue.get(check_id))

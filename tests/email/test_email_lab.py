@@ -4,6 +4,7 @@ planted flaw of PLANTED.md, and email.summary reuses results instead of asking D
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from emailtest_support import serve_zones, zone_from_text
 
 from launchready_tui.checks.base import CheckContext, CheckOptions
-from launchready_tui.checks.context import check_context
+from launchready_tui.checks.context import NetworkOptions, check_context
 from launchready_tui.checks.email_summary import SUB_CHECKS, run_email_checks
+from launchready_tui.checks.emailauth.settings import mark_ran
 from launchready_tui.checks.runner import run_checks
 from launchready_tui.core import catalogue
 from launchready_tui.core.model import CheckResult, Status
-from launchready_tui.core.project import load_project
+from launchready_tui.core.project import Project, load_project
 from launchready_tui.lab.server import Lab
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
@@ -83,11 +86,17 @@ async def test_plus_all_on_a_subdomain(lab: Lab, tmp_path: Path) -> None:
     assert result.evidence["proposed"]["record"] == "v=spf1 ~all"
 
 
-async def test_summary_reuses_results_and_runs_the_rest(lab: Lab, tmp_path: Path) -> None:
+async def test_summary_reuses_results_of_this_run_only(lab: Lab, tmp_path: Path) -> None:
     async with lab_ctx(lab, tmp_path, lab.domain) as ctx:
         planted = CheckResult("email.dmarc", "DMARC", Status.WARN, "planted for the test", 0,
                               catalogue.get("email.dmarc").impact)
         ctx.results["email.dmarc"] = planted
+        # The wizard keeps one context and gives every run a new cancel event: a result from an earlier run
+        # (here: one nothing marked as run under this event) must be checked again, never reused.
+        stale = (await run_checks([catalogue.get("email.summary")], ctx))[0]
+        assert stale.evidence["checks"]["email.dmarc"]["status"] == "pass"
+        ctx.results["email.dmarc"] = planted
+        mark_ran(ctx, "email.dmarc")
         summary = (await run_checks([catalogue.get("email.summary")], ctx))[0]
         assert summary.evidence["checks"]["email.dmarc"]["summary"] == "planted for the test"
         assert summary.status is Status.WARN
@@ -126,3 +135,20 @@ async def test_cancel_stops_a_slow_run_midway(lab: Lab, tmp_path: Path) -> None:
     assert stopped_in < 1.0
     assert any(r.summary == "cancelled before it finished" for r in results.values())
     assert results["email.summary"].status is Status.SKIPPED
+
+
+async def test_a_recheck_after_a_dns_edit_sees_the_new_record(tmp_path: Path) -> None:
+    """The wizard's pattern: one long-lived context, a fresh cancel event per run. No answer survives a run."""
+    zone = {"edit.example": '@ TXT "v=spf1 +all"\n@ MX 0 .\n_dmarc TXT "v=DMARC1; p=reject; rua=mailto:d@edit.example"'}
+    async with serve_zones(zone) as server:
+        project = Project(domain="edit.example")
+        project.email.sends_mail = False
+        network = NetworkOptions(nameservers=[f"127.0.0.1:{server.port}"])
+        summary = [catalogue.get("email.summary")]
+        async with check_context(project, tmp_path, network) as base:
+            first = await run_checks(summary, dataclasses.replace(base, cancel_event=asyncio.Event()))
+            edited = zone_from_text("edit.example", zone["edit.example"].replace("+all", "-all"))
+            server.zones = {edited.origin: edited}  # the founder fixed the record
+            second = await run_checks(summary, dataclasses.replace(base, cancel_event=asyncio.Event()))
+    assert first[0].status is Status.FAIL and "+all" in first[0].summary
+    assert second[0].status is Status.PASS, second[0].summary

@@ -11,7 +11,9 @@ Also: which DNS host serves the domain (from its NS records), so fix text can na
 
 from __future__ import annotations
 
+import asyncio
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -135,3 +137,17 @@ def relative_name(name: str, domain: str) -> str:
 
 def new_dns(ctx: CheckContext) -> EmailDns:
     return EmailDns(ctx.resolver, cancel_event=ctx.cancel_event)
+
+
+# Which email checks ran in which run. The wizard keeps one context for the session and gives each run its own
+# cancel event (ctx.results is shared between runs), so a result may only be reused by email.summary when it
+# was produced under the same cancel event: otherwise a re-check after a DNS edit would show the old answer.
+_RUNS: weakref.WeakKeyDictionary[asyncio.Event, set[str]] = weakref.WeakKeyDictionary()
+
+
+def mark_ran(ctx: CheckContext, check_id: str) -> None:
+    _RUNS.setdefault(ctx.cancel_event, set()).add(check_id)
+
+
+def ran_this_run(ctx: CheckContext, check_id: str) -> bool:
+    return check_id in _RUNS.get(ctx.cancel_event, set())
