@@ -228,7 +228,7 @@ class SetupScreen(WizardScreen):
             with Horizontal(id="setup-buttons"):
                 yield Button("Start the audit" if self.first_run else "Done", variant="primary", id="setup-done")
                 yield Button("Back", id="setup-back")
-            yield Static("", id="setup-status")
+        yield Static("", id="setup-status")  # under the form, not in it: the save state stays in view
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -240,12 +240,15 @@ class SetupScreen(WizardScreen):
         status = self.query_one("#setup-status", Static)
         intro = self.query_one("#setup-intro", Static)
         intro.update(Text(self.redact(f"Answers are saved to {self.path} as you type."), style="dim"))
+        bad = sum(1 for checked in self._checked.values() if not checked.ok)
+        todo = f" · {bad} answer{'s' if bad > 1 else ''} to fix (in red), not saved" if bad else ""
         if error:
-            status.update(Text("✖ " + self.redact(error), style="bold"))
+            status.update(Text("✖ Not saved: " + self.redact(error), style="bold"))
         elif self.project is None:
-            status.update("Nothing saved yet: the file is written once the domain is valid.")
+            status.update(Text("Nothing saved yet: the file is written once the domain is valid." + todo))
         else:
-            status.update(Text(f"✔ Saved {datetime.now().astimezone().strftime('%H:%M:%S')}", style="dim"))
+            stamp = datetime.now().astimezone().strftime("%H:%M:%S")
+            status.update(Text(f"✔ Saved to {self.redact(self.path.name)} at {stamp}{todo}"))
 
     def refresh_presenter(self) -> None:
         if not self.is_mounted:

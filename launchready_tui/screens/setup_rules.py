@@ -70,16 +70,23 @@ def check_url(text: str, what: str, *, required: bool = False, domain: str | Non
     try:
         parts = urlsplit(value)
         host = parts.hostname
-        port = parts.port  # raises ValueError on a bad port
     except ValueError as exc:
-        return Checked(error=f"{what}: {exc}")
+        return Checked(error=f"{what} cannot be read as a URL ({exc})")
+    try:
+        port = parts.port
+    except ValueError:
+        raw = parts.netloc.rpartition(":")[2]
+        return Checked(error=f"{what} has the port {raw!r}; a port is a number from 1 to 65535")
     if parts.scheme not in ("http", "https") or not host:
         return Checked(error=f"{what} must be a full http(s) URL like https://app.acme.example/, "
                              f"not {redact_text(text.strip())!r}")
     if " " in value:
         return Checked(error=f"{what} cannot contain spaces")
+    if "." not in host and host != "localhost" and ":" not in host:
+        return Checked(error=f"{what}: {host!r} is not a full host name; enter a full http(s) URL like "
+                             "https://app.acme.example/")
     if port == 0:
-        return Checked(error=f"{what}: port 0 is not a port")
+        return Checked(error=f"{what} has the port 0; a port is a number from 1 to 65535")
     if domain and host != domain and not host.endswith("." + domain):
         extra = f"note: {host} is not under {domain}; fine if that is where it runs"
         note = f"{note}; {extra}" if note else extra
@@ -96,6 +103,8 @@ def check_health(text: str, api_url: str | None, domain: str | None) -> Checked:
         if not base:
             return Checked(error="enter the domain first, or a full URL like https://api.acme.example/health")
         return Checked(base + value, note=f"checks {base + value}")
+    if "://" not in value and "." not in value.split("/")[0]:
+        return Checked(error=f"start a path with /, like /{value.lstrip('/')}, or enter a full http(s) URL")
     return check_url(value, "the health URL", domain=domain)
 
 
