@@ -8,7 +8,7 @@ PIP    := $(PY) -m pip
 # Stamps: reinstall only when pyproject.toml changed (or the venv was recreated).
 STAMP_BASE := $(VENV)/.installed-base
 STAMP_TEST := $(VENV)/.installed-test
-DEBIAN_PKGS := nginx nsd gnome-keyring dbus-daemon libsecret-tools poppler-utils
+DEBIAN_PKGS := nginx nsd gnome-keyring dbus-daemon libsecret-tools poppler-utils tmux
 
 .PHONY: demo test lint bench clean distclean venv install install-test debian-deps
 
