@@ -353,9 +353,9 @@ def _dkim_verdict(result: MethodResult, from_domain: str | None) -> Verdict:
         else:
             v.words = f"DKIM passed: signed by {signer}."
     elif result.result in ("fail", "permerror", "neutral", "policy"):
-        key = f"{selector}._domainkey.{domain}" if selector and domain else "the DKIM key"
-        v.words = (f"DKIM {result.result} for {signer}: the signature did not verify. The key at {key} may be "
-                   "missing or wrong, or something changed the message on the way (a mailing list, a footer).")
+        key = f"The key at {selector}._domainkey.{domain}" if selector and domain else "The signing key"
+        v.words = (f"DKIM {result.result} for {signer}: the signature did not verify. {key} may be missing or "
+                   "wrong, or something changed the message on the way (a mailing list, a footer).")
     elif result.result == "none":
         v.words = "DKIM none: the message was not signed."
     elif result.result == "temperror":

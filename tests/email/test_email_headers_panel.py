@@ -1,0 +1,108 @@
+"""The "Did it land?" panel in a real Textual app: paste, explain, save the selector (never the headers), re-run,
+presenter mode through host.redact, pasted markup shown as text. Registered for stages 1 and 7."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Button, TextArea
+
+from launchready_tui.core import stages
+from launchready_tui.core.project import Project
+from launchready_tui.core.redact import redact_text
+from launchready_tui.screens.panels import PANELS, load_panels
+from launchready_tui.screens.panels.email_headers import DidItLandPanel
+
+HEADERS = """Authentication-Results: mx.google.com;
+       dkim=pass header.i=@acme.example header.s=google header.b=AbCd;
+       spf=pass smtp.mailfrom=bounce@acme.example;
+       dmarc=pass (p=REJECT) header.from=acme.example
+DKIM-Signature: v=1; a=rsa-sha256; d=acme.example; s=google; h=from:to; bh=x=; b=y=
+From: "[bold red]Acme[/]" <hello@acme.example>
+"""
+
+
+class _Host:
+    def __init__(self, stage_number: int) -> None:
+        self.project = Project(domain="acme.example")
+        self.stage = stages.get(stage_number)
+        self.answers: dict[str, Any] = {}
+        self.reruns: list[list[str]] = []
+        self.presenter = False
+
+    def redact(self, text: str) -> str:
+        return ("[P] " if self.presenter else "[R] ") + redact_text(text, presenter=self.presenter)
+
+    def set_answer(self, key: str, value: Any) -> None:
+        self.answers[key] = value
+        self.project.answers[key] = value
+
+    def run_checks(self, ids: list[str]) -> None:
+        self.reruns.append(list(ids))
+
+
+class _PanelApp(App[None]):
+    def __init__(self, host: _Host) -> None:
+        super().__init__()
+        self.host = host
+
+    def compose(self) -> ComposeResult:
+        yield DidItLandPanel(self.host)  # type: ignore[arg-type]
+
+
+def _text(app: App[None], selector: str) -> str:
+    return str(app.query_one(selector).render())
+
+
+def test_registered_for_stages_1_and_7() -> None:
+    for stage in (1, 7):
+        assert "launchready_tui.screens.panels.email_headers:DidItLandPanel" in PANELS[stage]
+        classes, problems = load_panels(stage)
+        assert DidItLandPanel in classes and not problems
+
+
+async def test_paste_explain_and_use_the_selector(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    host = _Host(1)
+    app = _PanelApp(host)
+    async with app.run_test(size=(120, 50)) as pilot:
+        app.query_one("#headers-input", TextArea).text = HEADERS
+        await pilot.click("#headers-explain")
+        await pilot.pause()
+        verdict = _text(app, "#headers-verdict")
+        assert verdict.startswith("[R] ✔ It landed authenticated")
+        assert "-authenticated" in app.query_one("#headers-verdict").classes
+        lines = _text(app, "#headers-lines")
+        assert "DKIM passed" in lines and "[R]" in lines
+        button = app.query_one("#headers-use-selector", Button)
+        assert not button.disabled and "'google'" in str(button.label)
+        await pilot.click("#headers-use-selector")
+        await pilot.pause()
+        assert host.answers == {"email.header_selectors": ["google"]}  # the selector only, never the headers
+        assert host.reruns == [["email.summary"]]
+        assert "saved the DKIM selector" in _text(app, "#headers-status")
+        await pilot.click("#headers-clear")
+        await pilot.pause()
+        assert app.query_one("#headers-input", TextArea).text == "" and _text(app, "#headers-verdict") == ""
+
+
+async def test_presenter_mode_and_markup(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    host = _Host(7)
+    app = _PanelApp(host)
+    pasted = ("Authentication-Results: mx.example.net; dkim=fail header.d=[b]evil[/b].example\n"
+              "Received-SPF: fail (x) envelope-from=boss@acme.example;\nFrom: boss@acme.example\n")
+    async with app.run_test(size=(120, 50)) as pilot:
+        app.query_one("#headers-input", TextArea).text = pasted
+        await pilot.click("#headers-explain")
+        await pilot.pause()
+        before = _text(app, "#headers-verdict") + _text(app, "#headers-lines")
+        host.presenter = True
+        app.query_one(DidItLandPanel).presenter_changed(True)
+        await pilot.pause()
+        after = _text(app, "#headers-verdict") + _text(app, "#headers-lines")
+    assert before.startswith("[R] ✖ Not authenticated")
+    assert "[b]evil[/b].example" in before  # pasted text is shown as text, never as styling
+    assert after.startswith("[P] ✖ Not authenticated")  # re-rendered through host.redact in presenter mode
