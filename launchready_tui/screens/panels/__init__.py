@@ -52,13 +52,13 @@ if TYPE_CHECKING:
 
 # stage number -> "module:ClassName" of the panels shown in that stage, in this order.
 PANELS: dict[int, list[str]] = {
-    1: [],
+    1: ["launchready_tui.screens.panels.email_headers:DidItLandPanel"],
     2: [],
     3: [],
     4: [],
     5: ["launchready_tui.screens.panels.alert_confirm:AlertConfirmPanel"],
     6: ["launchready_tui.screens.panels.load_chart:LoadChartPanel"],
-    7: [],
+    7: ["launchready_tui.screens.panels.email_headers:DidItLandPanel"],
 }
 
 
