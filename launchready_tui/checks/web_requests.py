@@ -2,8 +2,8 @@
 
 Several checks look at the same responses (the home page feeds routing, mixed content, caching,
 compression and HTTP/2). Politeness (issue 4: "a bounded number of requests per host") and speed
-both want each URL fetched once per audit, so results are memoised per ``HttpClient`` for a short
-while, as asyncio tasks: concurrent checks asking for the same URL wait for the same request.
+both want each URL fetched once per audit, so results are memoised per run (the run's cancel event)
+for at most a minute, as asyncio tasks: concurrent checks asking for the same URL wait for the same request.
 A shared task is shielded, so one check hitting its own timeout never cancels another check's wait.
 
 Our own redirect walk (rather than ``HttpClient.walk``) records, per hop, the address used, the
@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from launchready_tui.checks.base import CheckContext
-from launchready_tui.net.http import FetchError, HttpClient, Response
+from launchready_tui.net.http import FetchError, Response
 from launchready_tui.net.tls import TlsError, TlsInfo, probe_tls
 
 MAX_HOPS = 10  # checks-web.md §5: hop cap 10
@@ -31,7 +31,9 @@ CACHE_TTL_S = 60.0  # a re-run a minute later measures again
 
 T = TypeVar("T")
 
-_memo: weakref.WeakKeyDictionary[HttpClient, dict[tuple[Any, ...], tuple[float, asyncio.Task[Any]]]] = (
+# Keyed by the run's cancel event: the wizard keeps one context for a session and gives each run its own
+# event, so a re-run after the founder fixed something measures again instead of reusing the old answer.
+_memo: weakref.WeakKeyDictionary[asyncio.Event, dict[tuple[Any, ...], tuple[float, asyncio.Task[Any]]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -43,7 +45,8 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
 
 
 async def _once(ctx: CheckContext, key: tuple[Any, ...], make: Callable[[], Awaitable[T]]) -> T:
-    table = _memo.setdefault(ctx.http, {})
+    table = _memo.setdefault(ctx.cancel_event, {})
+    key = (id(ctx.http), *key)
     now = time.monotonic()
     entry = table.get(key)
     if entry is None or now - entry[0] > CACHE_TTL_S or (entry[1].done() and entry[1].cancelled()):
@@ -57,7 +60,7 @@ async def _once(ctx: CheckContext, key: tuple[Any, ...], make: Callable[[], Awai
 
 def forget(ctx: CheckContext) -> None:
     """Drop memoised responses of this context (tests, or a deliberate re-measure)."""
-    _memo.pop(ctx.http, None)
+    _memo.pop(ctx.cancel_event, None)
 
 
 # -- URLs ----------------------------------------------------------------------------------------
