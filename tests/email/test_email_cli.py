@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,22 @@ async def test_usage_errors_exit_2_with_one_line(args: list[str], message: str, 
     rc, out, err = await launchready(launchready_bin, *args)
     assert rc == 2 and out == ""
     assert message in err and "Traceback" not in err
+
+
+async def test_ctrl_c_exits_130_without_a_traceback(lab: Lab, tmp_path: Path, launchready_bin: Path) -> None:
+    project = lab.write_project(tmp_path / "good.yaml", lab.domain)
+    assert lab.dns is not None
+    lab.dns.set_fault("*", delay_ms=500)  # slow enough that the run is still going when we interrupt it
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            str(launchready_bin), "email", "--project", str(project), "--progress",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        assert proc.stderr is not None
+        first = await asyncio.wait_for(proc.stderr.readline(), 30)  # the first progress line: the run started
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        lab.dns.set_fault("*")
+    assert first.strip(), "no progress line before the interrupt"
+    assert proc.returncode == 130
+    assert "cancelled" in err.decode() and "Traceback" not in err.decode() and out == b""

@@ -237,6 +237,9 @@ async def discover(dns: EmailDns, domain: str, user: dict[str, str], senders: li
     # RFC 8020: nothing below an NXDOMAIN name. Servers that break this rule still get the known selectors.
     generic = domainkey != "absent"
     todo = candidates(domain, user, senders, inferred, generic=generic)
+    if domainkey == "unknown" and not wild.measured:
+        # DNS is failing for this domain: ask only for the selectors that matter, not 30 guesses into a void.
+        todo = [c for c in todo if not c.guessed] or todo[:1]
     probes = list(await asyncio.gather(*(_probe(dns, c, follow_cnames=domainkey != "absent" or not c.guessed)
                                          for c in todo)))
     for probe in probes:

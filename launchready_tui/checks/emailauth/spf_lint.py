@@ -75,6 +75,7 @@ class SpfNode:
     terms: list[TermCheck] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # terms after "all", redirect next to "all"
     ttl: int | None = None
+    sender_id: list[str] = field(default_factory=list)  # obsolete Sender ID (spf2.0/...) records at the name
 
     @property
     def own_lookups(self) -> int:
@@ -171,6 +172,7 @@ class _Walker:
             return
         records = spf_records(txt.texts)
         node.records = records
+        node.sender_id = [t for t in txt.texts if t.lower().startswith("spf2.0/")]
         if not records:
             node.status = "missing"
             node.reason = ("the name does not exist" if txt.outcome is DnsOutcome.NXDOMAIN
@@ -427,6 +429,9 @@ def _findings(lint: SpfLint) -> list[Finding]:
     if any(has_macros(t.text) for t in root.terms):
         out.append(Finding("spf.macros", Severity.NOTE, "the record uses macros; terms that depend on the sender "
                            "are counted but not followed", name=domain))
+    if root.sender_id:
+        out.append(Finding("spf.sender_id", Severity.NOTE, "an obsolete Sender ID record (spf2.0/...) is published; "
+                           "no receiver uses it any more, so it can be deleted", name=domain))
     if lint.spf_rr_type:
         out.append(Finding("spf.rr_type_99", Severity.NOTE, "an obsolete SPF-type (99) DNS record also exists; "
                            "receivers only read TXT, so keep the two identical or delete the old one", name=domain))
