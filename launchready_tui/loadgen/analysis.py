@@ -147,7 +147,8 @@ def _error_words(cell: Cell) -> str:
 
 
 def _ms(v: float) -> str:
-    return f"{v / 1000:.1f} s" if v >= 1000 else f"{v:.0f} ms"
+    # milliseconds up to 10 s: "2.0 s" would hide whether 1,996 ms or 2,004 ms met a 2 s target
+    return f"{v / 1000:.1f} s" if v >= 10_000 else f"{v:,.0f} ms"
 
 
 def _health(plan: LoadPlan, result: dict[str, Any]) -> list[StepHealth]:

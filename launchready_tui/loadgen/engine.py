@@ -261,6 +261,8 @@ class Engine:
                 task.add_done_callback(self.tasks.discard)
             else:
                 n = max(1, math.ceil(users * ep.weight))
+                # Users start spread over one think time, as real users arrive (back-to-back: all at once,
+                # like wrk; spreading them over a response time measured no better, see bench/load_vs_wrk.py).
                 spread = min(self.plan.think_ms / 1000, 1.0)
                 for u in range(n):
                     task = loop.create_task(self._closed_user(ei, step, end, spread * u / n))

@@ -198,7 +198,7 @@ def test_knee_and_what_breaks_first() -> None:
     assert (a.safe_users, a.breaks_first) == (25, "generate")
     assert "between 25 and 50 users" in a.knee_text
     assert a.note.startswith("Safe today: about 25 active users")
-    assert "Breaks first: AI endpoint generate: p95 5.2 s at 50 users (target < 2.0 s)" in a.note
+    assert "Breaks first: AI endpoint generate: p95 5,200 ms at 50 users (target < 2,000 ms)" in a.note
     assert "job queue" in a.note and "not production" in a.note
 
 
@@ -231,7 +231,7 @@ def test_a_pause_is_explained() -> None:
     res["steps"][0]["row"].update(p50_ms=4.0, p99_ms=990.0)
     res["steps"][0]["details"].update(longest_silence_ms=1002.0, max_ms=1010.0)
     a = analyse(plan, res)
-    assert a.stalls and "no answer came for 1.0 s" in a.stalls[0]
+    assert a.stalls and "no answer came for 1,002 ms" in a.stalls[0]
     assert "paused" in a.note
 
 
