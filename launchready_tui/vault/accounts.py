@@ -27,7 +27,7 @@ from typing import Any
 from launchready_tui.core.project import Project
 from launchready_tui.core.redact import looks_like_secret
 from launchready_tui.vault.errors import VaultError, VaultStatus
-from launchready_tui.vault.store import CredentialStore, stored_size
+from launchready_tui.vault.store import CredentialStore, service_name, stored_size
 
 CORE_SERVICES: dict[str, str] = {
     "registrar": "Domain registrar",
@@ -334,7 +334,11 @@ def save_account(
         if not token:
             raise VaultError(VaultStatus.INVALID, "the token read from stdin is empty; nothing was stored")
     notes: list[str] = []
-    project_id(project, create=True)
+    pid = project_id(project, create=True)
+    bound = getattr(store, "service", None)
+    if bound is not None and bound != service_name(pid or ""):
+        raise VaultError(VaultStatus.FAILED, "the vault was opened for another project (or before this project had "
+                         "an id); nothing was stored: open it again")
     store.set(account_key(service), record.to_json())
     written = [account_key(service)]
     if token is not None:

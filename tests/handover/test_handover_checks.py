@@ -110,7 +110,10 @@ async def test_accounts_locked_vault_falls_back_to_status(lab: Lab, tmp_path: Pa
 
     project = write_lab_project(lab, tmp_path / "p.yaml")
     ring = MemoryKeyring()
-    store = KeyringStore(ring, "launchready:x", name="test keyring")
+    from launchready_tui.vault.accounts import project_id
+    from launchready_tui.vault.store import service_name
+
+    store = KeyringStore(ring, service_name(project_id(project, create=True) or ""), name="test keyring")
     full_accounts(project, store)
     ring.locked = True
     async with ctx_for(project, tmp_path, vault=store) as ctx:

@@ -277,3 +277,17 @@ def test_corrupt_file_is_kept_and_never_overwritten(tmp_path: Path) -> None:
     with pytest.raises(VaultError):
         store.set("account:hosting", "{}")  # an already-open store refuses too
     assert path.read_bytes() == damaged
+
+
+def test_a_store_opened_for_another_project_refuses_to_save(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    """The panel once opened the vault before the project had an id: the guard keeps records from landing under
+    a service name the project does not know."""
+    from conftest import make_project
+
+    from launchready_tui.vault.accounts import AccountRecord, save_account
+
+    project = make_project(tmp_path)
+    store = KeyringStore(memory_keyring, "launchready:unset", name="test keyring")
+    with pytest.raises(VaultError) as info:
+        save_account(project, store, "dns", AccountRecord(owner="Ann"))
+    assert "another project" in info.value.message and memory_keyring.values == {}

@@ -58,7 +58,8 @@ PANELS: dict[int, list[str]] = {
     4: [],
     5: ["launchready_tui.screens.panels.alert_confirm:AlertConfirmPanel"],
     6: ["launchready_tui.screens.panels.load_chart:LoadChartPanel"],
-    7: ["launchready_tui.screens.panels.email_headers:DidItLandPanel"],
+    7: ["launchready_tui.screens.panels.accounts:AccountsPanel",
+        "launchready_tui.screens.panels.email_headers:DidItLandPanel"],
 }
 
 
