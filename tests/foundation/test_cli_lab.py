@@ -25,7 +25,10 @@ def test_lab_foreground_writes_a_working_project(tmp_path: Path) -> None:
             lines.append(line)
             if "lab running" in line or not line:
                 break
-        assert any(str(project) in line for line in lines), lines
+        if not any(str(project) in line for line in lines):
+            lab.kill()
+            err = lab.stderr.read() if lab.stderr else ""
+            raise AssertionError(f"lab did not start: stdout={lines!r} stderr={err}")
         audit = subprocess.run([BIN, "audit", "--project", str(project), "--check", "tls.cert_valid",
                                 "--format", "json"], capture_output=True, text=True, timeout=60)
         result = json.loads(audit.stdout)["stages"][1]["checks"][4]
