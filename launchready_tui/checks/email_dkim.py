@@ -42,6 +42,25 @@ def _provider_of(probe: Probe, settings: EmailSettingsView) -> Provider | None:
     return next((p for p in providers.providers.values() if probe.candidate.selector in p.dkim_selectors[:1]), None)
 
 
+def _sender_notes(settings: EmailSettingsView, found: list[Probe]) -> list[Finding]:
+    """Configured senders whose key we could not see: a note, never "missing" (selectors can be custom)."""
+    out: list[Finding] = []
+    seen_providers = {_provider_of(p, settings).id for p in found if _provider_of(p, settings) is not None}
+    for provider in settings.senders:
+        if provider.id in seen_providers:
+            continue
+        if not provider.dkim_guessable:
+            why = (provider.dkim_why_unguessable or f"{provider.name} uses its own selectors").replace(
+                "{domain}", settings.domain)
+            text = f"{provider.name}'s DKIM key cannot be looked up without its selector ({why}); add it with " \
+                   "--selector or paste the headers of a message sent through it"
+        else:
+            text = (f"no key under {provider.name}'s usual selectors ({', '.join(provider.dkim_selectors[:3])}); if "
+                    f"{provider.name} signs your mail with another selector, add it with --selector")
+        out.append(Finding("dkim.sender_key_unseen", Severity.NOTE, text, name=f"_domainkey.{settings.domain}"))
+    return out
+
+
 def _fix_steps(found: list[Probe], findings: list[Finding], settings: EmailSettingsView) -> list[str]:
     steps: list[str] = []
     domain = settings.domain
@@ -103,6 +122,8 @@ async def dkim_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
     if found and not usable and any(p.key is not None and p.key.revoked for p in found):
         findings.append(Finding("dkim.only_revoked", Severity.FAIL, "every DKIM key found is revoked (empty p=): "
                                 "mail signed for this domain fails DKIM", name=f"_domainkey.{domain}"))
+    if found:
+        findings += _sender_notes(settings, found)
     if discovery.wildcard:
         findings.append(Finding("dkim.wildcard", Severity.NOTE, f"*._domainkey.{domain} answers every selector; "
                                 "guessed selectors prove nothing here", name=f"_domainkey.{domain}"))

@@ -228,3 +228,14 @@ async def test_timeouts_on_known_selectors_are_error() -> None:
 
 def test_data_readme_is_kept(tmp_path: Path) -> None:
     assert (DATA / "dkim" / "LICENSE.dkimpy").is_file() and (DATA / "README.md").is_file()
+
+
+async def test_a_sender_whose_key_is_unseen_gets_a_note_not_a_verdict() -> None:
+    async with serve_zones(_zones()) as server:
+        out = await dkim_outcome(_ctx(server, "google.example", senders=["google-workspace", "amazon-ses", "sendgrid"]),
+                                 email_dns(server))
+    assert out.status is Status.PASS
+    notes = [f["message"] for f in out.evidence["findings"] if f["code"] == "dkim.sender_key_unseen"]
+    assert len(notes) == 2
+    assert any("Amazon SES" in n and "random tokens" in n for n in notes)
+    assert any("SendGrid" in n and "s1, s2" in n for n in notes)

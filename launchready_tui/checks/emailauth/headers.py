@@ -11,6 +11,11 @@ added on the way (or by the sender) and are listed, not trusted. ``ARC-Authentic
 ``Received-SPF`` are used only when there is no Authentication-Results at all.
 
 Pure: no DNS, no cryptography (the wizard panel imports it).
+
+Why not a library: ``authres`` (last release 2019) rejects the Authentication-Results that Microsoft 365 writes
+(no server name), and ``email.parser`` expects a clean message, while people paste header blocks with a
+summary table above and the body below. So the block is unfolded here, tolerantly, and only address parsing
+is left to the standard library (``email.utils.getaddresses``).
 """
 
 from __future__ import annotations
