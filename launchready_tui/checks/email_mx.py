@@ -230,6 +230,9 @@ async def mta_sts_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
                                     name=url))
         else:
             evidence["policy"] = {"mode": policy.mode, "max_age": policy.max_age, "mx": list(policy.mx)}
+            if not mx.outcome.measured:
+                findings.append(Finding("mta_sts.mx_unverified", Severity.ERROR, "could not read the MX records to "
+                                        f"compare with the policy: {mx.reason}", name=domain))
             uncovered = [h for h in mx_hosts if not policy.covers(h)]
             if uncovered and policy.mode == "enforce":
                 findings.append(Finding("mta_sts.mx_not_covered", Severity.FAIL, f"the policy enforces TLS but does "
@@ -346,7 +349,10 @@ async def bimi_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
                 findings.append(Finding("bimi.no_certificate", Severity.NOTE, "no a= mark certificate (VMC/CMC): "
                                         "Gmail shows BIMI logos only with one; Yahoo and others do without",
                                         name=name))
-    if dmarc.measured:
+    if not dmarc.measured:
+        findings.append(Finding("bimi.dmarc_unverified", Severity.NOTE, "could not read _dmarc."
+                                f"{domain} to confirm it enforces ({dmarc.answer.reason})", name=f"_dmarc.{domain}"))
+    else:
         policies = [t for t in dmarc.texts if is_dmarc_record(t)]
         p = None
         if len(policies) == 1:
