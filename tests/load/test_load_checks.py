@@ -30,7 +30,11 @@ async def test_good_lab_passes_with_one_shared_run(load_context: ContextFactory)
     finally:
         unsubscribe()
     assert len(plans) == 1, "the five checks must share one generator run"
-    assert {r.status for r in res.values()} == {Status.PASS}, {k: r.summary for k, r in res.items()}
+    assert {r.status for k, r in res.items() if k != "load.generator_health"} == {Status.PASS}, \
+        {k: r.summary for k, r in res.items()}
+    health = res["load.generator_health"]
+    # a machine shared with other work may delay our sends by a few ms: said as a margin, never a failure
+    assert health.status is Status.PASS or (health.status is Status.WARN and "busy machine" in health.summary)
     cap = res["load.capacity"].evidence
     assert cap["safe_users"] == 15 and cap["breaks_first"] is None
     assert cap["note"].startswith("Safe today: about 15 active users")
