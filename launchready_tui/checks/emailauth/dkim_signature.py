@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from launchready_tui.checks.emailauth.dkim import parse_tag_list
 from launchready_tui.checks.emailauth.errors import DkimParseError, HeaderParseError
 
-ALGORITHMS = ("rsa-sha256", "ed25519-sha256", "rsa-sha1")
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
 _SELECTOR = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+\.?")

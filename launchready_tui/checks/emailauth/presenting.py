@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from launchready_tui.checks.emailauth.findings import Finding, Severity, ordered
+from launchready_tui.checks.emailauth.findings import Finding, ordered
 
 
 def bullets(lines: Iterable[str], indent: str = "") -> str:
@@ -26,7 +26,3 @@ def ttl_note(ttl: int | None) -> str:
 
 def findings_json(findings: Iterable[Finding]) -> list[dict[str, object]]:
     return [f.to_json() for f in ordered(findings)]
-
-
-def notes(findings: Iterable[Finding]) -> list[str]:
-    return [f.message for f in findings if f.severity is Severity.NOTE]

@@ -19,7 +19,7 @@ from launchready_tui.checks.emailauth.dns_source import EmailDns, name_problem
 from launchready_tui.checks.emailauth.errors import SpfParseError
 from launchready_tui.checks.emailauth.spf_macros import IPAddress, MacroError, MacroValues, expand, needs_validated_name
 from launchready_tui.checks.emailauth.spf_syntax import Mechanism, SpfRecord, parse_spf, spf_records
-from launchready_tui.net.resolver import DnsAnswer, DnsOutcome
+from launchready_tui.net.resolver import DnsAnswer
 
 MAX_LOOKUPS = 10
 MAX_VOID = 2
@@ -328,7 +328,3 @@ async def check_host(dns: EmailDns, ip: str, sender: str, helo: str, *, receiver
         sender = f"postmaster@{sender}"
     evaluator = Evaluator(dns, client, sender, helo, receiver=receiver, default_explanation=default_explanation)
     return await evaluator.run(evaluator.sender_domain)
-
-
-def is_answered(answer: DnsAnswer) -> bool:
-    return answer.outcome in (DnsOutcome.OK, DnsOutcome.NXDOMAIN, DnsOutcome.NO_ANSWER)
