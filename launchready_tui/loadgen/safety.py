@@ -160,5 +160,5 @@ def refusal(targets: list[Target], plan: LoadPlan) -> str:
     names = "; ".join(t.describe() for t in targets)
     return (f"not loading {names}: it is not on this machine, and load at up to {users} users "
             f"({rps:.0f} req/s, about {plan.expected_requests():,} requests) needs the owner's confirmation. "
-            "If you own it or are authorised to load-test it, re-run with --yes-i-own-this (prefer staging over "
-            "production)")
+            "If you own it or are authorised to load-test it, re-run with --yes-i-own-this (audit: --yes) or "
+            "confirm it in the wizard's load chart (prefer staging over production)")
