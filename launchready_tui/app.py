@@ -465,18 +465,26 @@ class LaunchReadyApp(App[int]):
         if not specs:
             self.notify("Nothing to run here yet: these checks are coming in a later release.", timeout=5)
             return None
-        return self.run_worker(self._run_stage(stage, specs), name=f"stage {stage}", group=f"stage-{stage}",
-                               exclusive=True, exit_on_error=False)
+        run = self._register_run(stage, specs)  # at once: the screen shows "running" before the worker starts
+        worker = self.run_worker(self._run_stage(stage, specs, run), name=f"stage {stage}", group=f"stage-{stage}",
+                                 exclusive=True, exit_on_error=False)
+        run.worker = worker
+        return worker
 
-    async def _run_stage(self, stage: int, specs: list[CheckSpec]) -> None:
-        session = self._require_session()
+    def _register_run(self, stage: int, specs: list[CheckSpec]) -> _Run:
         run = _Run(stage, tuple(s.id for s in specs))
-        with contextlib.suppress(Exception):  # not inside a worker when run_all calls in directly
-            run.worker = get_current_worker()
         previous = self._active.get(stage)
         if previous is not None:
             previous.cancel_event.set()
         self._active[stage] = run
+        return run
+
+    async def _run_stage(self, stage: int, specs: list[CheckSpec], run: _Run | None = None) -> None:
+        session = self._require_session()
+        if run is None:
+            run = self._register_run(stage, specs)
+            with contextlib.suppress(Exception):  # run_all calls in from its own worker
+                run.worker = get_current_worker()
         session.start_run(stage, run.ids)
         mine: dict[str, float] = {}
 
@@ -534,6 +542,8 @@ class LaunchReadyApp(App[int]):
         if only_failed and not self.session.rerun_ids():
             self.notify("No failed, warning or unmeasured checks to re-run.", timeout=4)
             return None
+        self._run_all_active = True  # at once, so a second key press cannot start a parallel run
+        self._run_all_cancelled = False
         return self.run_worker(self._run_all(only_failed), name="all stages", group="run-all", exclusive=True,
                                exit_on_error=False)
 
@@ -543,7 +553,6 @@ class LaunchReadyApp(App[int]):
     async def _run_all(self, only_failed: bool) -> None:
         session = self._require_session()
         self._run_all_active = True
-        self._run_all_cancelled = False
         try:
             for stage in STAGES:
                 if self._run_all_cancelled:

@@ -26,4 +26,5 @@ def _calm_textual(monkeypatch: pytest.MonkeyPatch) -> None:
     import textual.constants
 
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setenv("LAUNCHREADY_VAULT", "none")  # stage panels never reach a real keyring from these tests
     monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")

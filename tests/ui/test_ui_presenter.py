@@ -94,7 +94,8 @@ async def test_presenter_mode_hides_the_canary_on_every_screen(tmp_path: Path, m
 
         for number in range(1, 8):
             await wait_until(pilot, lambda n=number: app.screen.stage.number == n, what=f"stage {number}")  # type: ignore[attr-defined]
-            for _ in range(3):  # checks (with the planted row selected), checklist, deliverable
+            tabs = len(app.screen.query("TabPane"))  # checks, checklist, deliverable and the stage's panels
+            for _ in range(tabs):
                 await pilot.pause()
                 text = screen_text(app)
                 seen.append(text)

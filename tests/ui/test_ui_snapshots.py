@@ -16,6 +16,15 @@ from launchready_tui.core.session import SessionState
 FIXED_PATH = Path("/srv/acme/launchready.yaml")  # shown in the header; never written by these tests
 
 
+@pytest.fixture(autouse=True)
+def _no_stage_panels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stage panels belong to other parts and change on their own schedule; these snapshots cover the
+    stage screen itself (tests/ui/test_ui_panels.py covers the panel hook)."""
+    from launchready_tui.screens import panels
+
+    monkeypatch.setattr(panels, "PANELS", {})
+
+
 def stage_app(stage: int, presenter: bool = False) -> LaunchReadyApp:
     project = fake_project()
     project.answers = {"audit.registrar_login": {"done": True, "note": "Ann (CTO) has the login"}}
