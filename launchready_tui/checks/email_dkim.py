@@ -45,7 +45,7 @@ def _provider_of(probe: Probe, settings: EmailSettingsView) -> Provider | None:
 def _sender_notes(settings: EmailSettingsView, found: list[Probe]) -> list[Finding]:
     """Configured senders whose key we could not see: a note, never "missing" (selectors can be custom)."""
     out: list[Finding] = []
-    seen_providers = {_provider_of(p, settings).id for p in found if _provider_of(p, settings) is not None}
+    seen_providers = {provider.id for p in found if (provider := _provider_of(p, settings)) is not None}
     for provider in settings.senders:
         if provider.id in seen_providers:
             continue

@@ -131,7 +131,8 @@ async def mx_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
             steps = (f"Point {domain}'s mail at {mailbox.name}: replace the MX records with\n\n{records}\n\n"
                      "and delete MX records for hosts that do not exist" + (" and the null MX." if null else "."))
         else:
-            bad = [f.name for f in findings if f.code in ("mx.host_missing", "mx.no_address", "mx.ip_literal")]
+            bad = [f.name for f in findings
+                   if f.name and f.code in ("mx.host_missing", "mx.no_address", "mx.ip_literal")]
             steps = (f"Delete the MX records for {', '.join(bad)} or point them at your mail provider's servers "
                      "(its setup page lists them)." if bad else
                      f"Publish your mail provider's MX records for {domain}, or a null MX (MX 0 .) if it receives "
@@ -289,13 +290,14 @@ async def tls_rpt_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
         return Outcome(Status.PASS, f"TLS-RPT is not set up for {domain} (optional: daily reports about failed "
                        "secure deliveries to you)", evidence, target=domain)
     findings: list[Finding] = []
+    rua: list[str] = []
     if len(records) > 1:
         findings.append(Finding("tls_rpt.multiple", Severity.WARN, f"{name} has {len(records)} v=TLSRPTv1 records; "
                                 "senders ignore them all", name=name))
     else:
         try:
-            record = parse_tlsrpt(records[0])
-            evidence["rua"] = list(record.rua)
+            rua = list(parse_tlsrpt(records[0]).rua)
+            evidence["rua"] = rua
         except ContextRecordError as exc:
             findings.append(Finding(exc.code, Severity.WARN, f"the TLS-RPT record is broken: {exc}", name=name))
     evidence["findings"] = findings_json(findings)
@@ -305,7 +307,7 @@ async def tls_rpt_outcome(ctx: CheckContext, dns: EmailDns) -> Outcome:
         address = settings.report_address or f"tls-reports@{domain}"
         fix = fix_for("email.tls_rpt", await dns_host(ctx, dns, domain), domain=domain, name=name,
                       host="_smtp._tls", record=f"v=TLSRPTv1; rua=mailto:{address}")
-    summary = headline(findings) if findings else f"TLS-RPT reports go to {', '.join(evidence.get('rua', []))}"
+    summary = headline(findings) if findings else f"TLS-RPT reports go to {', '.join(rua)}"
     return Outcome(status, summary, evidence, fix=fix, target=domain)
 
 

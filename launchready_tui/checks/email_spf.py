@@ -45,10 +45,10 @@ def _sender_findings(lint: SpfLint, settings: EmailSettingsView) -> list[Finding
                                detail={"provider": provider.id, "include": provider.spf_include}))
     listed = {p.id for p in settings.senders}
     for target in lint.includes:
-        provider = table().from_spf_include(target)
-        if provider is not None and provider.id not in listed and settings.sender_ids:
+        seen = table().from_spf_include(target)
+        if seen is not None and seen.id not in listed and settings.sender_ids:
             out.append(Finding("spf.unlisted_sender", Severity.NOTE,
-                               f"SPF allows {provider.name} ({target}), which is not in your list of senders: remove "
+                               f"SPF allows {seen.name} ({target}), which is not in your list of senders: remove "
                                "it if you stopped using it (it costs DNS lookups)", name=lint.domain))
     for pid in settings.unknown_senders:
         out.append(Finding("spf.unknown_sender", Severity.NOTE, f"'{pid}' is not a provider we know, so its SPF "

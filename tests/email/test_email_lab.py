@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import dns.name
 import pytest
 from emailtest_support import serve_zones, zone_from_text
 
@@ -148,7 +149,7 @@ async def test_a_recheck_after_a_dns_edit_sees_the_new_record(tmp_path: Path) ->
         async with check_context(project, tmp_path, network) as base:
             first = await run_checks(summary, dataclasses.replace(base, cancel_event=asyncio.Event()))
             edited = zone_from_text("edit.example", zone["edit.example"].replace("+all", "-all"))
-            server.zones = {edited.origin: edited}  # the founder fixed the record
+            server.zones = {edited.origin or dns.name.root: edited}  # the founder fixed the record
             second = await run_checks(summary, dataclasses.replace(base, cancel_event=asyncio.Event()))
     assert first[0].status is Status.FAIL and "+all" in first[0].summary
     assert second[0].status is Status.PASS, second[0].summary

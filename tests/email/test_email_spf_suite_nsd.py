@@ -67,8 +67,9 @@ async def test_wildcard_report_authorisation_on_nsd(tmp_path: Path) -> None:
         "vendor.example.": zone_from_text("vendor.example", '*._report._dmarc.r TXT "v=DMARC1"'),
     }
     with nsd_serving(zones, tmp_path / "nsd") as port:
-        dns = _dns(port)
-        ctx = CheckContext(project=Project(domain="acme.example"), resolver=dns.resolver,
+        resolver = Resolver([f"127.0.0.1:{port}"], timeout=1.0)
+        dns = EmailDns(resolver)
+        ctx = CheckContext(project=Project(domain="acme.example"), resolver=resolver,
                            http=None, options=CheckOptions())  # type: ignore[arg-type]
         out = await dmarc_outcome(ctx, dns)
     assert out.status is Status.PASS

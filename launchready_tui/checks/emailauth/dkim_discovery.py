@@ -186,7 +186,8 @@ async def _follow_cname(dns: EmailDns, probe: Probe) -> None:
     final = await dns.txt(chain[-1])
     if final.outcome is DnsOutcome.NXDOMAIN:
         probe.dangling = True
-        who = f" at {table().get(probe.provider).name}" if probe.provider and table().get(probe.provider) else ""
+        known = table().get(probe.provider) if probe.provider else None
+        who = f" at {known.name}" if known is not None else ""
         probe.findings.append(Finding("dkim.dangling", Severity.FAIL, f"{name} points to {chain[-1]}, which does not "
                                       f"exist{who}: mail signed with this selector fails DKIM", name=name,
                                       detail={"cnames": chain}))

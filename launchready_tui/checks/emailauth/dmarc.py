@@ -165,10 +165,10 @@ def parse_dmarc(text: str) -> DmarcRecord:
         tags[key] = value.strip()
         order.append(key)
     for tag in ("p", "sp", "np"):
-        value = tags.get(tag)
-        if value is not None and value.lower() not in POLICIES:
-            raise DmarcParseError("dmarc.invalid_policy", f"{tag}={value} is not a policy (use none, quarantine or "
-                                  "reject)", term=f"{tag}={value}")
+        policy = tags.get(tag)
+        if policy is not None and policy.lower() not in POLICIES:
+            raise DmarcParseError("dmarc.invalid_policy", f"{tag}={policy} is not a policy (use none, quarantine or "
+                                  "reject)", term=f"{tag}={policy}")
     return DmarcRecord(text, tags, tuple(order))
 
 

@@ -265,12 +265,11 @@ async def _inline_own_includes(dns: EmailDns, domain: str, record: str, lint: Sp
     replaced = {m.text: terms for m, terms in zip(own, inlined, strict=True) if terms is not None}
     if not replaced:
         return record, []
-    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = [
-        ipaddress.ip_network(t.split(":", 1)[1], strict=False) for terms in replaced.values() for t in terms]
-    collapsed = [*ipaddress.collapse_addresses(n for n in networks if n.version == 4),
-                 *ipaddress.collapse_addresses(n for n in networks if n.version == 6)]
-    new_terms = [f"ip{n.version}:{n.network_address if n.prefixlen == n.max_prefixlen else n.with_prefixlen}"
-                 for n in collapsed]
+    networks = [ipaddress.ip_network(t.split(":", 1)[1], strict=False) for terms in replaced.values() for t in terms]
+    v4 = [n for n in networks if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in networks if isinstance(n, ipaddress.IPv6Network)]
+    new_terms = [_network_term(n) for n in ipaddress.collapse_addresses(v4)]
+    new_terms += [_network_term(n) for n in ipaddress.collapse_addresses(v6)]
     out: list[str] = ["v=spf1"]
     placed = False
     for term in parsed.terms:
@@ -281,8 +280,10 @@ async def _inline_own_includes(dns: EmailDns, domain: str, record: str, lint: Sp
             continue
         if term.text not in out:
             out.append(term.text)
-    saved = sum(1 + (checks[t.lower()].child.total_lookups if checks[t.lower()].child else 0)  # type: ignore[union-attr]
-                for t in replaced)
+    saved = 0
+    for text in replaced:
+        child = checks[text.lower()].child
+        saved += 1 + (child.total_lookups if child is not None else 0)
     names = ", ".join(replaced)
     change = (f"replaced {len(replaced)} include(s) of your own records ({names}) with the addresses they list "
               f"({', '.join(new_terms) or 'none'}), saving {saved} lookups; update this record when those "
@@ -292,3 +293,8 @@ async def _inline_own_includes(dns: EmailDns, domain: str, record: str, lint: Sp
 
 async def _none() -> None:
     return None
+
+
+def _network_term(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    full = net.prefixlen == net.max_prefixlen
+    return f"ip{net.version}:{net.network_address if full else net.with_prefixlen}"

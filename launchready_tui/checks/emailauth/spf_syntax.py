@@ -213,12 +213,12 @@ def _mechanism(qualifier: str, kind: str, rest: str, text: str, pos: int) -> tup
         problems = domain_spec_problems(spec)
         return (None, problems) if problems else (Mechanism(qualifier, kind, text, pos, domain_spec=spec), [])
     if kind in ("a", "mx"):
-        spec: str | None = None
+        target: str | None = None
         if rest.startswith(":"):
             m = _DOMAIN_AND_CIDR.fullmatch(rest[1:])
             assert m is not None  # the pattern matches any string
-            spec, c4, c6 = m.group("dom"), m.group("c4"), m.group("c6")
-            problems = domain_spec_problems(spec)
+            target, c4, c6 = m.group("dom"), m.group("c4"), m.group("c6")
+            problems = domain_spec_problems(target)
             if problems:
                 return None, problems
         else:
@@ -232,7 +232,7 @@ def _mechanism(qualifier: str, kind: str, rest: str, text: str, pos: int) -> tup
             return None, [f"IPv4 CIDR length /{cidr4} is more than 32"]
         if cidr6 is not None and cidr6 > 128:
             return None, [f"IPv6 CIDR length //{cidr6} is more than 128"]
-        return Mechanism(qualifier, kind, text, pos, domain_spec=spec, cidr4=cidr4, cidr6=cidr6), []
+        return Mechanism(qualifier, kind, text, pos, domain_spec=target, cidr4=cidr4, cidr6=cidr6), []
     if kind == "ip4":
         m = _IP4.fullmatch(rest[1:]) if rest.startswith(":") else None
         if m is None:
