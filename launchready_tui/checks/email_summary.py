@@ -82,6 +82,16 @@ def _records(results: dict[str, CheckResult]) -> list[str]:
     return lines
 
 
+def _all_good(results: dict[str, CheckResult]) -> str:
+    spf, dkim, dmarc = results["email.spf"], results["email.dkim"], results["email.dmarc"]
+    policy = dmarc.evidence.get("policy") or {}
+    found = [p for p in dkim.evidence.get("found") or [] if isinstance(p, dict) and p.get("key")]
+    keys = ", ".join(f"{p['selector']} " + ("Ed25519" if p["key"].get("type") == "ed25519" else
+                                             f"{p['key'].get('bits')}-bit RSA") for p in found) or "key found"
+    return (f"SPF ({spf.evidence.get('lookups', '?')} of 10 lookups), DKIM ({keys}) and DMARC "
+            f"(p={policy.get('p', '?')}) are in place; MX, MTA-STS, TLS-RPT and BIMI are fine")
+
+
 def _line(check_id: str, result: CheckResult, limit: int = 110) -> str:
     text = result.summary if len(result.summary) <= limit else result.summary[: limit - 1].rstrip() + "…"
     return f"{LABELS[check_id]} {result.status.glyph} {text}"
@@ -103,7 +113,7 @@ async def email_summary(ctx: CheckContext) -> Outcome:
     problems.sort(key=lambda r: -RANK[r.status])
     if not problems:
         summary = (f"{settings.domain} sends no mail and says so (SPF -all, DMARC reject)" if not settings.sending
-                   else "SPF, DKIM and DMARC are in place" + (f"; DKIM: {dkim.summary}" if dkim.summary else ""))
+                   else _all_good(results))
     else:
         shown = [_line(r.id, r) for r in problems[:3]]
         more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
