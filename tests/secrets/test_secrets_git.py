@@ -31,7 +31,7 @@ def test_fragment_stream_matches_gitleaks_expected(small_repo: Path) -> None:
     """Added lines, in git log order, equal gitleaks' expected small.txt (after the two newer fixture files)."""
     out = subprocess.run(log_command(small_repo), capture_output=True, check=True).stdout.decode()
     got: list[str] = []
-    parser = FragmentParser(lambda _c, _p, lines, _n: got.append("".join(line + "\n" for line in lines)))
+    parser = FragmentParser(lambda fragment: got.append(fragment.text + "\n"))
     parser.feed(out)
     parser.flush()
     ignore = (small_repo / "api" / "ignoreCommit.go").read_text()

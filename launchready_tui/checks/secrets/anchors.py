@@ -50,7 +50,8 @@ class Anchor:
 
     literals: tuple[str, ...]
     reach: int  # N: the most characters the lazy prefix can take
-    run_tail: re.Pattern[str]  # ``C*\\Z``: searched in [e, q) it finds where the C-run ending at q starts
+    last_break: re.Pattern[str]  # ``.*(?!C).``: matched on [e, q) it ends just after the last non-C character
+    ascii_class: frozenset[str]  # the ASCII characters in C, to decide the common case without a regex call
 
 
 def analyse(regex: re.Pattern[str]) -> Anchor | None:
@@ -88,11 +89,14 @@ def analyse(regex: re.Pattern[str]) -> Anchor | None:
     source = _class_source(klass)
     if source is None:
         return None
+    class_flags = flags & (re.IGNORECASE | re.ASCII)
     try:
-        tail = re.compile(source + r"*\Z", flags & (re.IGNORECASE | re.ASCII))
+        last_break = re.compile(f"(?s).*(?!{source}).", class_flags)
+        klass_rx = re.compile(source, class_flags)
     except re.error:  # pragma: no cover - rebuilt from a class that compiled
         return None
-    return Anchor(lowered, reach, tail)
+    ascii_class = frozenset(c for c in map(chr, range(128)) if klass_rx.fullmatch(c))
+    return Anchor(lowered, reach, last_break, ascii_class)
 
 
 def anchored_finditer(regex: re.Pattern[str], anchor: Anchor, text: str,
@@ -103,15 +107,21 @@ def anchored_finditer(regex: re.Pattern[str], anchor: Anchor, text: str,
     pos = 0
     tried = -1
     reach = anchor.reach
-    tail = anchor.run_tail.search
+    last_break = anchor.last_break.match
+    in_class = anchor.ascii_class
     match = regex.match
     for q in hits:
         if q < pos:
             continue
         e = q - reach if q - reach > pos else pos
         if e < q:
-            found = tail(text, e, q)  # always matches: at worst the empty run at q
-            e = found.start() if found is not None else q
+            before = text[q - 1]
+            if before < "\x80" and before not in in_class:
+                e = q  # the prefix cannot cross the character just before the literal
+            else:
+                cut = last_break(text, e, q)  # the C-run ending at q starts after the last non-C character
+                if cut is not None:
+                    e = cut.end()
         if e <= tried:
             continue  # this start already failed (or lies inside the last match)
         tried = e

@@ -1,10 +1,11 @@
 """Every commit on every ref: ``git log -p -U0 --all --full-history`` streamed, added lines only.
 
-The command is gitleaks' (``sources/git.go``), hardened (gitcmd.py). Its output is read in 1 MiB chunks
-and never held whole; each chunk is cut at its last newline and parsed with one compiled regex that
-picks out only the lines that matter (commit headers, ``+++`` paths, ``@@`` hunk headers and ``+``
-lines), so removed and context lines cost C time, not Python time. The added lines of one file in one
-commit form one fragment, with the new-file line number of each line kept from the ``@@`` headers.
+The command is gitleaks' (``sources/git.go``), hardened (gitcmd.py). Its output is never held whole: a
+reader thread drains git's pipe in 1 MiB reads into a bounded queue (at most ``QUEUE_CHUNKS`` MiB ahead),
+so git keeps computing diffs on one core while this thread parses and scans on the other — on 2 cores
+the scan costs little more than git itself. Each batch is cut at its last newline and handed to
+``diffparse.FragmentParser``, which turns whole file sections into fragments (the added lines of one
+file in one commit, with their new-file line numbers) without a Python step per line.
 
 Merge commits show no diff with plain ``git log -p`` (an "evil merge" that adds a secret while
 resolving a conflict is not seen); ``merges=True`` adds ``--diff-merges=first-parent``. A shallow clone
@@ -14,36 +15,39 @@ error: the check reports ``error`` with the coverage, never a half-result dresse
 
 from __future__ import annotations
 
-import re
+import contextlib
+import queue
 import subprocess
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from launchready_tui.checks.secrets.control import Cancelled, Control
+from launchready_tui.checks.secrets.diffparse import (
+    LOG_FORMAT,
+    MAX_FRAGMENT,
+    CommitInfo,
+    Fragment,
+    FragmentParser,
+    LineParser,
+)
 from launchready_tui.checks.secrets.engine import Match, Scanner
-from launchready_tui.checks.secrets.gitcmd import GitError, c_unquote, git_base, git_env, run_git
+from launchready_tui.checks.secrets.gitcmd import GitError, git_base, git_env, run_git
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: pipes keep their default size
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["CHUNK", "MAX_FRAGMENT", "CommitInfo", "Fragment", "FragmentParser", "HistoryHit", "HistoryScan",
+           "LineParser", "count_commits", "log_command", "scan_history", "secrets_at_head"]
 
 CHUNK = 1 << 20
-MAX_FRAGMENT = 32 * 1024 * 1024  # added text of one file in one commit; beyond this the rest is skipped
-_SEP = "\x1f"
-_FORMAT = f"--format=%x1ecommit{_SEP}%H{_SEP}%at{_SEP}%an"
-_LINE = re.compile(
-    r"^(?:\x1ecommit\x1f([^\n]*)"  # 1: commit header fields
-    r"|diff --git [^\n]*"  # file header start
-    r"|\+\+\+ ([^\n]*)"  # 2: new path (or an added line starting with "++ ", told apart by state)
-    r"|@@ -[0-9,]+ \+([0-9]+)[^\n]*"  # 3: hunk header: first line number in the new file
-    r"|\+([^\n]*))$",  # 4: an added line
-    re.M,
-)
-
-
-@dataclass(slots=True)
-class CommitInfo:
-    sha: str
-    date: str  # author date, ISO 8601 UTC
-    author: str
+QUEUE_CHUNKS = 16  # how far git may run ahead of the scan, in CHUNKs (bounds memory)
+BATCH = 4 << 20  # parse up to this much at once when git is ahead (fewer, larger steps)
+POLL_S = 0.2  # how often a scan waiting for git checks for cancellation
+_PIPE_SIZE = 1 << 20  # ask Linux for a 1 MiB pipe so git rarely waits for the reader thread
 
 
 @dataclass(slots=True)
@@ -66,7 +70,7 @@ class HistoryScan:
 
 def log_command(repo: Path, merges: bool = False) -> list[str]:
     cmd = [*git_base(repo), "log", "-p", "-U0", "--all", "--full-history", "--no-color", "--no-ext-diff",
-           "--no-textconv", "--diff-filter=tuxdb", _FORMAT]
+           "--no-textconv", "--diff-filter=tuxdb", LOG_FORMAT]
     if merges:
         cmd.insert(cmd.index("--all"), "--diff-merges=first-parent")
     return cmd
@@ -80,86 +84,6 @@ def count_commits(repo: Path) -> int:
         return 0
 
 
-FragmentSink = Callable[[CommitInfo, str, list[str], list[int]], None]
-
-
-class FragmentParser:
-    """Turns ``git log -p`` text into fragments: (commit, path, added lines, their line numbers).
-
-    Stateful across chunks: the current commit, file and line number survive a chunk boundary."""
-
-    def __init__(self, sink: FragmentSink) -> None:
-        self.sink = sink
-        self.commits = 0
-        self.oversized: list[str] = []
-        self.commit: CommitInfo | None = None
-        self.path: str | None = None
-        self.in_header = False
-        self.lines: list[str] = []
-        self.numbers: list[int] = []
-        self.size = 0
-        self.next_line = 0
-
-    def feed(self, text: str) -> None:
-        for m in _LINE.finditer(text):
-            added = m.group(4)
-            if added is not None:
-                if self.path is not None and not self.in_header:
-                    if self.size < MAX_FRAGMENT:
-                        self.lines.append(added)
-                        self.numbers.append(self.next_line)
-                        self.size += len(added) + 1
-                    self.next_line += 1
-                continue
-            header = m.group(1)
-            if header is not None:
-                self.flush()
-                sha, _, rest = header.partition(_SEP)
-                at, _, author = rest.partition(_SEP)
-                self.commit = CommitInfo(sha, _iso(at), author)
-                self.commits += 1
-                self.path = None
-                continue
-            new_path = m.group(2)
-            if new_path is not None:
-                if self.in_header:
-                    self.path = None if new_path == "/dev/null" else _strip_prefix(c_unquote(new_path))
-                elif self.path is not None:  # an added line whose text starts with "++ "
-                    self.lines.append("++ " + new_path)
-                    self.numbers.append(self.next_line)
-                    self.next_line += 1
-                continue
-            start = m.group(3)
-            if start is not None:
-                self.in_header = False
-                self.next_line = int(start)
-                continue
-            # "diff --git": a new file section
-            self.flush()
-            self.in_header = True
-            self.path = None
-
-    def flush(self) -> None:
-        if self.lines and self.path is not None and self.commit is not None:
-            if self.size >= MAX_FRAGMENT:
-                self.oversized.append(f"{self.commit.sha[:7]}:{self.path} (over {MAX_FRAGMENT >> 20} MB added)")
-            self.sink(self.commit, self.path, self.lines, self.numbers)
-        self.lines = []
-        self.numbers = []
-        self.size = 0
-
-
-def _strip_prefix(path: str) -> str:
-    return path[2:] if path.startswith("b/") else path
-
-
-def _iso(epoch: str) -> str:
-    try:
-        return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (ValueError, OSError, OverflowError):
-        return ""
-
-
 def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool = False) -> HistoryScan:
     """Scan every added line of every commit reachable from any ref. Raises Cancelled when stopped."""
     out = HistoryScan(commits_total=count_commits(repo))
@@ -168,10 +92,10 @@ def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool
     if out.commits_total == 0:
         return out
 
-    def scan_fragment(commit: CommitInfo, path: str, lines: list[str], numbers: list[int]) -> None:
-        for match in scanner.scan("\n".join(lines), path, commit.sha):
-            match.line = numbers[min(match.line - 1, len(numbers) - 1)]
-            out.hits.append(HistoryHit(commit, path, match))
+    def scan_fragment(fragment: Fragment) -> None:
+        for match in scanner.scan(fragment.text, fragment.path, fragment.commit.sha):
+            match.line = fragment.file_line(match.line)
+            out.hits.append(HistoryHit(fragment.commit, fragment.path, match))
 
     parser = FragmentParser(scan_fragment)
     try:
@@ -180,29 +104,34 @@ def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
     assert proc.stdout is not None and proc.stderr is not None
+    _widen_pipe(proc.stdout)
+    reader = _Reader(proc.stdout, proc.stderr)
     pending = b""
     try:
         while True:
             if control.stopped():
                 raise Cancelled()
-            chunk = proc.stdout.read(CHUNK)
-            if not chunk:
+            data = reader.next_batch()
+            if data is None:
+                continue  # git is still thinking: poll for cancel again
+            if not data:
                 break
-            out.bytes_read += len(chunk)
-            data = pending + chunk
+            out.bytes_read += len(data)
+            data = pending + data if pending else data
             cut = data.rfind(b"\n")
             if cut < 0:
                 pending = data
                 continue
             pending = data[cut + 1:]
-            parser.feed(data[:cut].decode("utf-8", "replace"))
+            parser.feed(data[:cut + 1].decode("utf-8", "replace"))
             out.commits_scanned = parser.commits
             control.say(f"commits {out.commits_scanned} of {out.commits_total}")
         if pending:
             parser.feed(pending.decode("utf-8", "replace"))
         parser.flush()
         proc.wait(timeout=30)
-        err = proc.stderr.read().decode("utf-8", "replace").strip()
+        reader.join()
+        err = reader.stderr_text()
         out.skipped = parser.oversized
         if proc.returncode != 0:
             last = err.splitlines()[-1] if err else f"exit code {proc.returncode}"
@@ -212,12 +141,91 @@ def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool
             out.commits_scanned = out.commits_total  # merges without a diff are not printed, but were covered
     except BaseException:
         _kill(proc)
+        reader.stop()
         raise
     finally:
+        reader.join()
         proc.stdout.close()
         proc.stderr.close()
     control.say(f"commits {out.commits_scanned} of {out.commits_total}", force=True)
     return out
+
+
+class _Reader:
+    """Drains git's stdout (and stderr) in background threads; the queue bounds how far it runs ahead."""
+
+    def __init__(self, stdout: IO[bytes], stderr: IO[bytes]) -> None:
+        self._queue: queue.Queue[bytes] = queue.Queue(maxsize=QUEUE_CHUNKS)
+        self._stop = threading.Event()
+        self._err: list[bytes] = []
+        self._out_thread = threading.Thread(target=self._pump, args=(stdout,), name="git-log-reader", daemon=True)
+        self._err_thread = threading.Thread(target=self._drain_err, args=(stderr,), name="git-log-stderr",
+                                            daemon=True)
+        self._done = False
+        self._out_thread.start()
+        self._err_thread.start()
+
+    def _pump(self, stdout: IO[bytes]) -> None:
+        while not self._stop.is_set():
+            try:
+                chunk = stdout.read(CHUNK)
+            except (OSError, ValueError):  # the pipe was closed under us: a cancelled scan
+                chunk = b""
+            while True:
+                try:
+                    self._queue.put(chunk, timeout=POLL_S)
+                    break
+                except queue.Full:
+                    if self._stop.is_set():
+                        return
+            if not chunk:
+                return
+
+    def _drain_err(self, stderr: IO[bytes]) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := stderr.read(65536):
+                if sum(map(len, self._err)) < 1 << 20:  # keep the first MiB: enough for the last line
+                    self._err.append(chunk)
+
+    def next_batch(self) -> bytes | None:
+        """The next bytes (several chunks joined when git is ahead); b"" at the end; None on timeout."""
+        if self._done:
+            return b""
+        try:
+            first = self._queue.get(timeout=POLL_S)
+        except queue.Empty:
+            return None
+        if not first:
+            self._done = True
+            return b""
+        parts, size = [first], len(first)
+        while size < BATCH:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if not more:
+                self._done = True
+                break
+            parts.append(more)
+            size += len(more)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self) -> None:
+        self._out_thread.join(timeout=5)
+        self._err_thread.join(timeout=5)
+
+    def stderr_text(self) -> str:
+        return b"".join(self._err).decode("utf-8", "replace").strip()
+
+
+def _widen_pipe(stream: IO[bytes]) -> None:
+    if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+        with contextlib.suppress(OSError):  # over /proc/sys/fs/pipe-max-size, or not a pipe: keep the default
+            fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
