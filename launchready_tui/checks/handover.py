@@ -94,6 +94,8 @@ def evaluate_accounts(project: Any, records: dict[str, Any] | None) -> tuple[Sta
             failing.append(f"{service} ({', '.join(problems)})")
         elif problems:
             notes += problems
+        if records is not None and record is None and st.get("details") == "vault":
+            notes.append("details missing from the vault")
         login = login_kind(record.login_email) if record is not None else st.get("login", "")
         if login == "consumer":
             notes.append("login on a personal mailbox")

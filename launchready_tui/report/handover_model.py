@@ -202,7 +202,10 @@ def _accounts(src: HandoverSources) -> tuple[Section, list[str]]:
             else:
                 recovery = NOT_ANSWERED
         else:
-            details = "in the vault (not read)" if st.get("details") == "vault" else "not stored"
+            if st.get("details") != "vault":
+                details = "not stored"
+            else:  # vault read but no entry: say it is missing rather than pretend it was not looked at
+                details = "MISSING from the vault" if src.records is not None else "in the vault (not read)"
             owner = (f"{'recorded' if st.get('owner') else NOT_ANSWERED}\nbackup: "
                      f"{'recorded' if st.get('backup_owner') else NOT_ANSWERED}\n({details})")
             login = {"company": "company address", "consumer": "PERSONAL mailbox", "": NOT_ANSWERED}.get(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import MemoryKeyring
+from handover_helpers import MemoryKeyring
 
 from launchready_tui.cli import main
 

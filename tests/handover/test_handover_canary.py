@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_lab_project
+from handover_helpers import write_lab_project
 from rich.console import Console
 from textual.widgets import TabbedContent, TabPane
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_lab_project
+from handover_helpers import write_lab_project
 
 from launchready_tui.checks import handover
 from launchready_tui.checks.base import CheckContext, CheckOptions
@@ -39,7 +39,7 @@ async def run(check_id: str, ctx: CheckContext) -> Any:
     return await run_one(catalogue.get(check_id), ctx)
 
 
-def full_accounts(project: Project, store: MemoryStore, *, verified: bool = True, **override: AccountRecord) -> None:
+def full_accounts(project: Project, store: Any, *, verified: bool = True, **override: AccountRecord) -> None:
     for service in CORE_SERVICES:
         rec = override.get(service) or AccountRecord(owner="Ann Lee", backup_owner="Bob Stone",
                                                      login_email=f"{service}@acme.example", twofa=True,
@@ -104,7 +104,7 @@ async def test_accounts_personal_mailbox_and_leaving_owner_warn(lab: Lab, tmp_pa
 
 
 async def test_accounts_locked_vault_falls_back_to_status(lab: Lab, tmp_path: Path) -> None:
-    from conftest import MemoryKeyring
+    from handover_helpers import MemoryKeyring
 
     from launchready_tui.vault.keyring_store import KeyringStore
 
@@ -332,3 +332,19 @@ async def test_export_writes_when_asked(lab: Lab, tmp_path: Path) -> None:
 async def test_evaluate_accounts_is_pure(project: Project) -> None:
     status, summary, evidence, blocker = handover.evaluate_accounts(project, None)
     assert status is Status.FAIL and blocker and len(evidence["accounts"]) == len(CORE_SERVICES)
+
+
+async def test_accounts_details_missing_from_the_vault_warn(lab: Lab, tmp_path: Path) -> None:
+    from handover_helpers import MemoryKeyring
+
+    from launchready_tui.vault.accounts import project_id
+    from launchready_tui.vault.keyring_store import KeyringStore
+    from launchready_tui.vault.store import service_name
+
+    project = write_lab_project(lab, tmp_path / "p.yaml")
+    store = KeyringStore(MemoryKeyring(), service_name(project_id(project, create=True) or ""), name="t")
+    full_accounts(project, store)
+    store.delete("account:payments")  # removed outside launchready
+    async with ctx_for(project, tmp_path, vault=store) as ctx:
+        r = await run("handover.accounts", ctx)
+    assert r.status is Status.WARN and "payments (details missing from the vault)" in r.summary

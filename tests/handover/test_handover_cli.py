@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_lab_project
+from handover_helpers import write_lab_project
 
 from launchready_tui.lab.server import Lab
 

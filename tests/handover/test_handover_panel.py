@@ -15,7 +15,7 @@ from typing import Any
 
 import keyring
 import pytest
-from conftest import MemoryKeyring, write_lab_project
+from handover_helpers import MemoryKeyring, write_lab_project
 from keyring.backends import fail
 from rich.console import Console
 from textual.app import App, ComposeResult
@@ -270,3 +270,21 @@ async def test_export_from_the_panel_asks_before_replacing(lab: Lab, tmp_path: P
             assert md.read_text().startswith("# Handover: Good Co (lab)")
             assert host.session.results["handover.export"].status.value == "pass"
             assert "handover_export" not in ctx.options.extra
+
+
+async def test_refs_missing_from_the_vault_are_shown(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    from launchready_tui.vault.accounts import AccountRecord, project_id, save_account
+    from launchready_tui.vault.keyring_store import KeyringStore
+    from launchready_tui.vault.store import service_name
+
+    project, path = make_project(tmp_path)
+    store = KeyringStore(memory_keyring, service_name(project_id(project, create=True) or ""), name="t")
+    save_account(project, store, "dns", AccountRecord(owner="Ann"))
+    save_project(project, path)
+    memory_keyring.values.clear()  # deleted outside launchready (e.g. in Seahorse)
+    async with offline_ctx(project, tmp_path) as ctx:
+        app = _PanelApp(_Host(project, path, ctx))
+        async with app.run_test(size=(140, 60)) as pilot:
+            await until(pilot, lambda: "Missing from the vault" in status(app, "#form-status"), "the warning")
+            assert "account:dns" in status(app, "#form-status")
+    assert "account:dns" in path.read_text()  # the ref is kept, not silently dropped

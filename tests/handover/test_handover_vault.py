@@ -10,7 +10,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from conftest import MemoryKeyring
+from handover_helpers import MemoryKeyring
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.backends.chainer import ChainerBackend
@@ -282,7 +282,7 @@ def test_corrupt_file_is_kept_and_never_overwritten(tmp_path: Path) -> None:
 def test_a_store_opened_for_another_project_refuses_to_save(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
     """The panel once opened the vault before the project had an id: the guard keeps records from landing under
     a service name the project does not know."""
-    from conftest import make_project
+    from handover_helpers import make_project
 
     from launchready_tui.vault.accounts import AccountRecord, save_account
 

@@ -123,7 +123,7 @@ class AccountsPanel(VerticalScroll):
     def _open_vault(self, mode: str | None, passphrase: str | None, remember: bool) -> None:
         """Open (and maybe remember) the vault in a thread; a stuck keyring costs the lane's timeout, not the UI."""
         from launchready_tui.vault import VaultError
-        from launchready_tui.vault.accounts import entries, load_record, project_id
+        from launchready_tui.vault.accounts import entries, load_record, project_id, reconcile
         from launchready_tui.vault.choice import Choice, current_choice, default_file_path
         from launchready_tui.vault.choice import remember as remember_choice
         from launchready_tui.vault.opener import open_vault
@@ -146,10 +146,12 @@ class AccountsPanel(VerticalScroll):
                 remember_choice(mode)
             records = {e.service: load_record(vault.store, e.service) for e in entries(self.host.project)} \
                 if vault.store.persistent else {}
+            missing = [k for k, ok in reconcile(self.host.project, vault.store).items() if not ok] \
+                if vault.store.persistent else []
         except VaultError as exc:
             self.app.call_from_thread(self._vault_failed, exc.status.value, exc.message, mode)
             return
-        self.app.call_from_thread(self._vault_ready, vault, records)
+        self.app.call_from_thread(self._vault_ready, vault, records, missing)
 
     def _vault_failed(self, status: str, message: str, mode: str | None) -> None:
         """Show why, then the way forward: the passphrase again for the file, else the one-time choice."""
@@ -158,7 +160,7 @@ class AccountsPanel(VerticalScroll):
         self._shown("passphrase-row", mode == "file" and status != "corrupt")
         self._shown("vault-choice", mode != "file" or status == "corrupt")
 
-    def _vault_ready(self, vault: Vault, records: dict[str, AccountRecord | None]) -> None:
+    def _vault_ready(self, vault: Vault, records: dict[str, AccountRecord | None], missing: list[str]) -> None:
         self.vault = vault
         self._records = records
         self._shown("vault-choice", False)
@@ -167,6 +169,9 @@ class AccountsPanel(VerticalScroll):
         persist = "" if vault.store.persistent else " — nothing is written; details last until you quit"
         self._say("vault-status", f"Vault: {vault.describe()}{persist}")
         self._render_table()
+        if missing:  # refs without a value: shown, never dropped (keyring cannot list entries)
+            self._say("form-status", "Missing from the vault (listed in the project file, not found): "
+                      f"{', '.join(missing)}. Record them again, or remove the account")
         self._share_with_checks(vault)
 
     @work(exclusive=True, group="accounts-share", exit_on_error=False)
