@@ -37,9 +37,9 @@ RECOVERY = "1Password vault Ops → item 'Registrar recovery'"
 
 
 def _r(check_id: str, status: Status, summary: str, evidence: dict[str, Any] | None = None,
-       impact: Impact = Impact.OPS, stage: int = 7) -> CheckResult:
+       impact: Impact = Impact.OPS, stage: int = 7, fix: str | None = None) -> CheckResult:
     return CheckResult(id=check_id, title=check_id, status=status, summary=summary, stage=stage, impact=impact,
-                       evidence=evidence or {})
+                       evidence=evidence or {}, fix=fix)
 
 
 def fixed_sources(tmp: Path, names: dict[str, str] | None = None, include_recovery: bool = False) -> HandoverSources:
@@ -97,7 +97,8 @@ def fixed_sources(tmp: Path, names: dict[str, str] | None = None, include_recove
            {"note": "Safe today: ≈ 40 users. AI generation breaks first.", "safe_users": 40,
             "breaks_first": "generate"}, Impact.SLOW_DEMO, 6),
         _r("domain.registration", Status.WARN, "expires in 20 days",
-           {"expires": "2026-12-17T00:00:00+00:00", "days_left": 20.0, "registrar": "Namecheap"}, Impact.DOWNTIME, 1),
+           {"expires": "2026-12-17T00:00:00+00:00", "days_left": 20.0, "registrar": "Namecheap"}, Impact.DOWNTIME, 1,
+           fix="Turn on auto-renew at Namecheap and check the card on file.\nThen renew for two years."),
         _r("tls.cert_expiry", Status.PASS, "75 days left",
            {"certificates": [{"hosts": ["acme.example", "www.acme.example"], "not_after": "2027-02-10T00:00:00+00:00",
                               "days_left": 75.0}]}, Impact.DOWNTIME, 2),
@@ -148,6 +149,7 @@ def test_risks_include_expiry_personal_mailbox_and_ranked_findings(tmp_path: Pat
     assert "domain acme.example expires on 2026-12-17 (20 days)" in risks
     assert "Account on a personal mailbox: dns" in risks
     assert risks.index("domain.registration") < risks.index("load.capacity")  # downtime before slow-demo
+    assert "- domain.registration: Turn on auto-renew at Namecheap and check the card on file." in risks
 
 
 # ---- HTML ----------------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from launchready_tui.vault.opener import Vault
 
 TWOFA_CHOICES = [("2FA on", "yes"), ("2FA off", "no"), ("2FA not known", "unknown")]
-FIELDS = ("owner", "backup", "login", "method", "recovery", "provider", "console", "renewal", "verified-by")
+FIELDS = ("owner", "backup", "login", "method", "recovery", "provider", "console", "renewal", "verified-by", "notes")
+VAULT_FIELDS = ("owner", "backup", "login", "method", "recovery", "notes")  # never on screen in presenter mode
 
 
 class AccountsPanel(VerticalScroll):
@@ -94,6 +95,8 @@ class AccountsPanel(VerticalScroll):
             yield Input(placeholder="console URL", id="console")
             yield Input(placeholder="renewal YYYY-MM-DD", id="renewal")
             yield Input(placeholder="verified by (name)", id="verified-by")
+        with Horizontal(classes="row"):
+            yield Input(placeholder="notes for the next owner (no secrets)", id="notes")
         with Horizontal():
             yield Button("Save account", id="save", variant="primary")
             yield Button("Remove account", id="remove", variant="error")
@@ -270,7 +273,7 @@ class AccountsPanel(VerticalScroll):
             values.update(provider=entry.provider, console=entry.console_url, renewal=entry.renewal)
         if rec is not None and not self.host.presenter:  # presenter mode never puts vault values on screen
             values.update(owner=rec.owner, backup=rec.backup_owner, login=rec.login_email, method=rec.twofa_method,
-                          recovery=rec.recovery_location)
+                          recovery=rec.recovery_location, notes=rec.notes)
         for field, value in values.items():
             self.query_one(f"#{field}", Input).value = value
         twofa = rec.twofa if rec is not None else (entry.status.get("twofa") if entry else None)
@@ -289,10 +292,10 @@ class AccountsPanel(VerticalScroll):
         twofa = self.query_one("#twofa", Select).value
         record = AccountRecord(owner=val("owner"), backup_owner=val("backup"), login_email=val("login"),
                                twofa={"yes": True, "no": False}.get(str(twofa)), twofa_method=val("method"),
-                               recovery_location=val("recovery"))
+                               recovery_location=val("recovery"), notes=val("notes"))
         old = self._records.get(self._service())
         if old is not None:
-            record.admin_users, record.notes = list(old.admin_users), old.notes
+            record.admin_users = list(old.admin_users)  # edited with `launchready accounts set --admin`
         meta = {"provider": val("provider"), "console_url": val("console"), "renewal": val("renewal")}
         if val("verified-by"):
             meta.update(verified_by=val("verified-by"), verified_on=datetime.now(UTC).date().isoformat())
@@ -416,7 +419,7 @@ class AccountsPanel(VerticalScroll):
     def presenter_changed(self, on: bool) -> None:
         self._render_table()
         if on:
-            for field in ("owner", "backup", "login", "method", "recovery"):
+            for field in VAULT_FIELDS:
                 self.query_one(f"#{field}", Input).value = ""
         if self.vault is not None:
             self._say("vault-status", f"Vault: {self.vault.describe()}")
