@@ -463,7 +463,7 @@ def _risks(src: HandoverSources, personal: list[str]) -> Section:
     rows = [[str(r.rank), r.impact.value, r.check_id, r.status.label, r.summary] for r in ranked]
     blocks: list[Block] = []
     if rows:
-        blocks.append(Table(["#", "Impact", "Check", "Status", "Finding"], rows, [0.3, 0.9, 1.4, 0.8, 3.6],
+        blocks.append(Table(["#", "Impact", "Check", "Status", "Finding"], rows, [0.3, 0.95, 1.75, 0.8, 3.3],
                             name="risks"))
     else:
         blocks.append(Para("No failing or unmeasured checks in this run.", "note"))
@@ -525,17 +525,37 @@ def _appendix(src: HandoverSources) -> Section:
                  "Why did it happen? (contributing causes, not a person)",
                  "How do we prevent it, or find out sooner? (actions, each with an owner and a date)"]),
     ]
+    from launchready_tui.core import catalogue
+
+    items = {item.id: item.text for stage in STAGES for item in stage.manual_items}
     na = []
-    for stage in STAGES:
-        for item in stage.manual_items:
-            raw = src.project.answers.get(item.id)
-            value = raw.get("answer") if isinstance(raw, dict) else raw
-            if isinstance(value, str) and value.strip().lower() in ("n/a", "na", "not applicable"):
-                note = raw.get("note", "") if isinstance(raw, dict) else ""
-                na.append(f"{item.text} — N/A: {_or(note, 'no reason given')}")
+    for key, raw in src.project.answers.items():
+        text = items.get(key) or (catalogue.BY_ID[key].title if key in catalogue.BY_ID else None)
+        if text is None:
+            continue
+        reason = _not_applicable(raw)
+        if reason is not None:
+            na.append(f"{text} — N/A: {reason}")
     blocks.append(Para("Readiness items marked not applicable:", "label"))
     blocks.append(Bullets(na) if na else Para("none", "muted"))
     return Section("appendix", "Appendix", blocks)
+
+
+_NA = ("n/a", "na", "not applicable")
+
+
+def _not_applicable(raw: Any) -> str | None:
+    """The reason when an answer marks an item not applicable ("n/a", {answer: n/a, note: …}, or a note that
+    starts with "N/A"), else None."""
+    value = raw.get("answer") if isinstance(raw, dict) else raw
+    note = str(raw.get("note") or "").strip() if isinstance(raw, dict) else ""
+    if isinstance(value, str) and value.strip().lower() in _NA:
+        return note or "no reason given"
+    low = note.lower()
+    for marker in _NA[:1] + _NA[2:]:
+        if low.startswith(marker):
+            return note[len(marker):].lstrip(" :—-") or "no reason given"
+    return None
 
 
 def build_document(src: HandoverSources) -> HandoverDoc:

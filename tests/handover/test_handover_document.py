@@ -143,6 +143,16 @@ def test_recovery_location_only_in_the_private_edition(tmp_path: Path) -> None:
     assert RECOVERY in private
 
 
+def test_appendix_lists_not_applicable_items_with_reasons(tmp_path: Path) -> None:
+    src = fixed_sources(tmp_path)
+    src.project.answers["handover.access_removed"] = {"done": True, "note": "N/A: nobody has left"}
+    src.project.answers["audit.auto_renew"] = {"done": True, "note": "renewed by hand"}
+    appendix = render_markdown(build_document(src)).split("## 12. Appendix", 1)[1]
+    assert "Staging separate from production — N/A: single environment product" in appendix
+    assert "Access of people who left has been removed. — N/A: nobody has left" in appendix
+    assert "auto-renew" not in appendix
+
+
 def test_risks_include_expiry_personal_mailbox_and_ranked_findings(tmp_path: Path) -> None:
     md = render_markdown(build_document(fixed_sources(tmp_path)))
     risks = md.split("## 10. Known risks and open items", 1)[1].split("## 11.", 1)[0]
