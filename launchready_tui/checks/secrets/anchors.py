@@ -42,6 +42,7 @@ except ImportError:  # pragma: no cover - a future Python without it: rules just
 MAX_PREFIX = 256  # a longer lazy prefix would make e(q) searches long: not worth accelerating
 MAX_LITERALS = 256  # literal spellings per rule
 MIN_LITERAL = 3  # shorter literals would hit everywhere; finditer is then just as good
+MIN_LITERAL_AT_START = 2  # without a prefix one match attempt per hit is cheap: "s." and "ey" still pay
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +50,14 @@ class Anchor:
     """How to run one rule from literal hits: ``literals`` (lower-case), prefix reach and class."""
 
     literals: tuple[str, ...]
-    reach: int  # N: the most characters the lazy prefix can take
-    last_break: re.Pattern[str]  # ``.*(?!C).``: matched on [e, q) it ends just after the last non-C character
+    reach: int  # N: the most characters the lazy prefix can take (0: no prefix, the match starts at its literal)
+    last_break: re.Pattern[str] | None  # ``.*(?!C).``: matched on [e, q) it ends just after the last non-C one
     ascii_class: frozenset[str]  # the ASCII characters in C, to decide the common case without a regex call
+    rest: re.Pattern[str] | None = None  # the pattern after its prefix: must match at a hit for it to matter
 
 
 def analyse(regex: re.Pattern[str]) -> Anchor | None:
-    """The anchor plan of a compiled rule regex, or None when it does not open with a lazy prefix."""
+    """The anchor plan of a compiled rule regex, or None when matching it from literal hits would not help."""
     if _sre_parse is None:
         return None
     try:
@@ -76,18 +78,18 @@ def analyse(regex: re.Pattern[str]) -> Anchor | None:
         reach += hi
         items, opened = _flatten(items[1:])
         regrouped = regrouped or opened
-    if klass is None or reach > MAX_PREFIX:
-        return None
-    if regrouped and not _case_free(klass):
+    if klass is None:
+        # No prefix: the match starts at its literal. Worth it unless re already skips ahead to a
+        # case-sensitive literal prefix by itself (``ghp_…``); a leading \b or group defeats that.
+        if not items or (items[0][0] is _c.LITERAL and not flags & re.IGNORECASE):
+            return None
+        literals = _ascii_lowered(_prefix_strings(items), MIN_LITERAL_AT_START)
+        return Anchor(literals, 0, None, frozenset()) if literals else None
+    if reach > MAX_PREFIX or (regrouped and not _case_free(klass)):
         return None  # a (?i:…) group around part of the prefix could change what the class means
-    literals = _prefix_strings(items)
-    if not literals:
-        return None
-    lowered = tuple(sorted({s.lower() for s in literals}))
-    if min(len(s) for s in lowered) < MIN_LITERAL or not all(s.isascii() for s in lowered):
-        return None  # non-ASCII: the scanner's lower-casing may be ASCII-only, so offsets could disagree
+    literals = _ascii_lowered(_prefix_strings(items), MIN_LITERAL)
     source = _class_source(klass)
-    if source is None:
+    if not literals or source is None:
         return None
     class_flags = flags & (re.IGNORECASE | re.ASCII)
     try:
@@ -96,7 +98,35 @@ def analyse(regex: re.Pattern[str]) -> Anchor | None:
     except re.error:  # pragma: no cover - rebuilt from a class that compiled
         return None
     ascii_class = frozenset(c for c in map(chr, range(128)) if klass_rx.fullmatch(c))
-    return Anchor(lowered, reach, last_break, ascii_class)
+    return Anchor(literals, reach, last_break, ascii_class, None if regrouped else _rest(regex, reach, items))
+
+
+_PREFIX_TEXT = re.compile(r"(?:\(\?[aiLmsux]+\))?\[(?:\\.|[^\]\\])+\]\{0,(\d+)\}\?")
+
+
+def _rest(regex: re.Pattern[str], reach: int, items: list[Any]) -> re.Pattern[str] | None:
+    """The regex without its leading ``[C]{0,N}?`` (same flags), when the text says so unambiguously.
+
+    A literal hit q can be where a match's prefix ends only if this matches at q, and then every start
+    that reaches q matches: a cheap test that skips most hits before working out e(q)."""
+    head = _PREFIX_TEXT.match(regex.pattern)
+    if head is None or int(head.group(1)) != reach:
+        return None
+    try:
+        rest = re.compile(regex.pattern[head.end():], regex.flags)
+        same = _plain(list(_sre_parse.parse(rest.pattern, rest.flags))) == _plain(items)
+    except (re.error, RecursionError):
+        return None
+    return rest if same else None
+
+
+def _ascii_lowered(literals: set[str] | None, shortest: int) -> tuple[str, ...] | None:
+    if not literals:
+        return None
+    lowered = tuple(sorted({s.lower() for s in literals}))
+    if min(len(s) for s in lowered) < shortest or not all(s.isascii() for s in lowered):
+        return None  # non-ASCII: the scanner's lower-casing may be ASCII-only, so offsets could disagree
+    return lowered
 
 
 def anchored_finditer(regex: re.Pattern[str], anchor: Anchor, text: str,
@@ -107,18 +137,19 @@ def anchored_finditer(regex: re.Pattern[str], anchor: Anchor, text: str,
     pos = 0
     tried = -1
     reach = anchor.reach
-    last_break = anchor.last_break.match
+    last_break = anchor.last_break.match if anchor.last_break is not None else None
     in_class = anchor.ascii_class
     match = regex.match
+    rest = anchor.rest.match if anchor.rest is not None else None
     for q in hits:
-        if q < pos:
-            continue
+        if q < pos or (rest is not None and rest(text, q) is None):
+            continue  # inside the last match, or no match can use this hit as the end of its prefix
         e = q - reach if q - reach > pos else pos
         if e < q:
             before = text[q - 1]
             if before < "\x80" and before not in in_class:
                 e = q  # the prefix cannot cross the character just before the literal
-            else:
+            elif last_break is not None:
                 cut = last_break(text, e, q)  # the C-run ending at q starts after the last non-C character
                 if cut is not None:
                     e = cut.end()
@@ -133,6 +164,15 @@ def anchored_finditer(regex: re.Pattern[str], anchor: Anchor, text: str,
 
 # ---------------------------------------------------------------------------------------------------------
 # Pattern analysis on re._parser trees
+
+
+def _plain(node: Any) -> Any:
+    """A parse tree as nested tuples, so two trees compare by content (SubPattern compares by identity)."""
+    if isinstance(node, _sre_parse.SubPattern):
+        return tuple(_plain(item) for item in node.data)
+    if isinstance(node, list | tuple):
+        return tuple(_plain(item) for item in node)
+    return node
 
 
 def _flatten(items: list[Any]) -> tuple[list[Any], bool]:
