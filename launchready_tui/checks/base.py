@@ -2,7 +2,8 @@
 
 A check is ``async def <id_with_underscores>(ctx: CheckContext) -> Outcome``. It never imports
 Textual, never opens its own sockets (``ctx.resolver`` / ``ctx.http`` / ``ctx.tls`` only) and
-returns ``Status.ERROR`` with a plain reason when it could not measure.
+returns ``Status.ERROR`` with a plain reason when it could not measure. Work several checks need
+(the home page walk, a TLS probe, provider detection) goes through ``ctx.shared``, once per run.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from launchready_tui.checks.run_memo import RunMemo
 from launchready_tui.core.model import CheckResult
 from launchready_tui.core.project import Project
 
@@ -40,6 +42,16 @@ class CheckContext:
     results: dict[str, CheckResult] = field(default_factory=dict)
     # Progress text for long checks ("sample 3 of 5"); the runner forwards it to the UI.
     progress: Callable[[str, str], None] | None = None
+    # Requests, walks and detections shared by the checks of this run (checks/run_memo.py).
+    shared: RunMemo = field(default_factory=RunMemo)
+
+    def __post_init__(self) -> None:
+        # A run is its cancel event: a context rebuilt with another event (the wizard's next run, via
+        # dataclasses.replace) must measure again, so it gets its own memo instead of the old run's.
+        if self.shared.run is None:
+            self.shared.run = self.cancel_event
+        elif self.shared.run is not self.cancel_event:
+            self.shared = RunMemo(self.cancel_event)
 
     def say(self, check_id: str, text: str) -> None:
         if self.progress is not None:

@@ -6,7 +6,8 @@ import asyncio
 
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.targets import front_hosts
+from launchready_tui.checks.provider_pick import fix_provider
+from launchready_tui.checks.targets import MAX_PRODUCT_HOSTS, front_hosts, product_hosts
 from launchready_tui.core.model import Outcome, Status
 from launchready_tui.net.resolver import AddressLookup, DnsOutcome
 
@@ -51,26 +52,18 @@ async def dns_resolves(ctx: CheckContext) -> Outcome:
                    fix=fix_for("dns.resolves", domain=apex, host=missing[0]), target=apex)
 
 
-def _product_hosts(ctx: CheckContext) -> list[str]:
-    """apex, www and the app/api/endpoint hosts (the names the product is served on)."""
-    from launchready_tui.checks.providers import product_hosts
-
-    return product_hosts(ctx)
-
-
 async def dns_dnssec_caa(ctx: CheckContext) -> Outcome:
     """DNSSEC never bogus; CAA lets the current CA renew (logic in checks/dns_security.py)."""
     from launchready_tui.checks.dns_security import check_dnssec_caa
-    from launchready_tui.checks.providers import fix_provider
     from launchready_tui.checks.rdap import registrable_domain
 
     apex = registrable_domain(ctx.project.domain)
-    return await check_dnssec_caa(ctx, _product_hosts(ctx), apex, await fix_provider(ctx, "dns"))
+    hosts = product_hosts(ctx.project, MAX_PRODUCT_HOSTS)
+    return await check_dnssec_caa(ctx, hosts, apex, await fix_provider(ctx, "dns"))
 
 
 async def dns_ipv6(ctx: CheckContext) -> Outcome:
     """Published AAAA records answer with the same page as IPv4 (logic in checks/ipv6_reach.py)."""
     from launchready_tui.checks.ipv6_reach import check_ipv6
-    from launchready_tui.checks.providers import fix_provider
 
-    return await check_ipv6(ctx, _product_hosts(ctx), await fix_provider(ctx, "web"))
+    return await check_ipv6(ctx, product_hosts(ctx.project, MAX_PRODUCT_HOSTS), await fix_provider(ctx, "web"))

@@ -13,7 +13,8 @@ import asyncio
 from datetime import UTC, datetime
 
 from launchready_tui.checks.base import CheckContext
-from launchready_tui.checks.subdomains import platform_of, subdomain_hosts
+from launchready_tui.checks.subdomains import platform_of
+from launchready_tui.checks.targets import subdomain_hosts
 from launchready_tui.net.resolver import DnsAnswer, DnsOutcome
 from launchready_tui.report.dns_map import DnsMap, DnsRecord, HostEntry, describe
 
@@ -63,7 +64,7 @@ async def collect_dns_map(ctx: CheckContext) -> DnsMap:
     """The DNS map of the project's domain (progress on ``ctx.say("dns.map", …)``)."""
     domain = ctx.project.domain.lower().rstrip(".")
     ctx.say("dns.map", f"reading the DNS records of {domain}")
-    subs = [h for h in subdomain_hosts(ctx) if h != f"www.{domain}"]
+    subs = [h for h in subdomain_hosts(ctx.project) if h != f"www.{domain}"]
     selectors = list(dict.fromkeys(getattr(ctx.project.email, "dkim_selectors", []) or []))
     plan: list[tuple[str, str, tuple[str, ...]]] = [(domain, "the apex: the address people type", APEX_TYPES),
                                                    (f"www.{domain}", "www", HOST_TYPES)]

@@ -28,10 +28,10 @@ import dns.rdatatype
 
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.page_fetch import memo
+from launchready_tui.checks.web_requests import tls_probe
 from launchready_tui.core.model import Impact, Outcome, Status
 from launchready_tui.net.resolver import DnsAnswer, DnsOutcome
-from launchready_tui.net.tls import TlsError, TlsInfo, probe_tls
+from launchready_tui.net.tls import TlsInfo
 
 # Certificate issuer (organisation or CN words, lower-case) -> the CAA identifiers that CA honours.
 # From each CA's CPS / CAA documentation.
@@ -183,14 +183,9 @@ async def dnssec_view(ctx: CheckContext, zone: str) -> DnssecView:
 
 
 async def tls_issuer(ctx: CheckContext, host: str) -> TlsInfo | None:
-    async def go() -> TlsInfo | None:
-        try:
-            return await probe_tls(host, 443, resolver=ctx.resolver, overrides=ctx.http.overrides,
-                                   ca_file=ctx.http.ca_file)
-        except TlsError:
-            return None
-
-    return await memo(ctx, ("tls-probe", host), go)
+    """The certificate ``host`` shows (the run's shared probe), or None when there is none to read."""
+    probe = await tls_probe(ctx, host)
+    return probe if isinstance(probe, TlsInfo) else None
 
 
 async def check_dnssec_caa(ctx: CheckContext, hosts: list[str], apex: str, provider: str | None) -> Outcome:

@@ -1,7 +1,7 @@
 """Stage 3 edge delivery: static caching, compression, no caching of API and signed-in pages, HTTP/2.
 
 Passive only: GET requests a browser would send, no cookies, no crafted headers. Every request goes
-through ``web_requests`` (memoised), so the home page is fetched once for all stage 2-3 checks and
+through ``web_requests`` (memoised per run), so the home page is fetched once for all stage 1-3 checks and
 the number of requests per host stays bounded (assets ≤ 20, API and page candidates ≤ 4 per host).
 Rules: design checks-web.md §2 (stage 3 table) and §8 (RFC 9111, Vary, Age, each CDN's header).
 """
@@ -25,12 +25,12 @@ from launchready_tui.checks.cache_rules import (
     varies_on_identity,
 )
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.host_sets import entry_hosts, fix_provider
 from launchready_tui.checks.html_refs import parse_page
+from launchready_tui.checks.provider_pick import fix_provider
 from launchready_tui.checks.tally import Tally
-from launchready_tui.checks.targets import classify_hosts, host_of
+from launchready_tui.checks.targets import classify_hosts, entry_hosts, host_of, in_domain
 from launchready_tui.core.model import Outcome, Status
-from launchready_tui.net.http import FetchError, Response
+from launchready_tui.net.http import FetchError, RedirectWalk, Response
 from launchready_tui.net.tls import TlsError
 
 MAX_ASSETS = 20
@@ -46,13 +46,7 @@ PERSONAL_PATHS = ("/account", "/dashboard", "/settings", "/login")
 _PERSONAL_WORDS = ("/account", "/dashboard", "/settings", "/profile", "/billing", "/me", "/user", "/admin")
 
 
-def _first_party(ctx: CheckContext, url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    domain = ctx.project.domain.lower()
-    return host == domain or host.endswith("." + domain)
-
-
-async def home_page(ctx: CheckContext) -> wr.Walk:
+async def home_page(ctx: CheckContext) -> RedirectWalk:
     return await wr.walk(ctx, f"https://{ctx.project.domain}/")
 
 
@@ -63,13 +57,13 @@ def _hit_or_fail(result: Response | FetchError) -> Response | None:
 # -- edge.static_cache -----------------------------------------------------------------------------
 
 
-async def discover_assets(ctx: CheckContext, walk: wr.Walk) -> list[str]:
+async def discover_assets(ctx: CheckContext, walk: RedirectWalk) -> list[str]:
     final = walk.final
-    if final is None or "html" not in header(final.response.headers, "content-type").lower():
+    if final is None or "html" not in header(final.headers, "content-type").lower():
         return []
-    page = parse_page(final.response.text, final.url)
+    page = parse_page(final.text, final.url)
     urls = [r.url for r in page.subresources()
-            if r.tag in ASSET_TAGS and urlsplit(r.url).scheme == "https" and _first_party(ctx, r.url)]
+            if r.tag in ASSET_TAGS and urlsplit(r.url).scheme == "https" and in_domain(r.url, ctx.project.domain)]
     return list(dict.fromkeys(urls))[:MAX_ASSETS]
 
 
@@ -100,7 +94,7 @@ async def edge_static_cache(ctx: CheckContext) -> Outcome:
     walk = await home_page(ctx)
     if walk.final is None:
         return Outcome(Status.ERROR, f"could not load the home page: {walk.describe_end()}", {}, target=target)
-    home = walk.final.response
+    home = walk.final
     assets = await discover_assets(ctx, walk)
     home_cc = header(home.headers, "cache-control") or "(none)"
     evidence: dict[str, Any] = {"home_page": {"url": walk.final.url, "cache_control": home_cc}, "assets": []}
@@ -135,7 +129,7 @@ async def edge_static_cache(ctx: CheckContext) -> Outcome:
         tally.add(status, message)
     evidence["notes"] = [f"home page HTML: Cache-Control {home_cc}"]
     status = tally.status
-    fix = fix_for("edge.static_cache", fix_provider(ctx, home.headers), domain=target) \
+    fix = fix_for("edge.static_cache", await fix_provider(ctx, "web", home.headers), domain=target) \
         if status in (Status.FAIL, Status.WARN) else None
     judged = sum(1 for r in evidence["assets"] if "verdict" in r)
     return Outcome(status, tally.summary(f"all {judged} static files are cached for 30 days or more"), evidence,
@@ -164,7 +158,7 @@ def _saving(body: bytes) -> int:
     return len(body) - len(gzip.compress(body, compresslevel=6))
 
 
-async def _compression_targets(ctx: CheckContext, walk: wr.Walk) -> list[str]:
+async def _compression_targets(ctx: CheckContext, walk: RedirectWalk) -> list[str]:
     urls: list[str] = []
     if walk.final is not None:
         urls.append(walk.final.url)
@@ -218,7 +212,7 @@ async def edge_compression(ctx: CheckContext) -> Outcome:
     status = tally.status
     evidence = {"responses": rows, "asked_with": ACCEPT_ENCODING["Accept-Encoding"],
                 "note": "compression is recommended; BREACH concerns apply only to pages that reflect secrets"}
-    fix = fix_for("edge.compression", fix_provider(ctx, walk.final.response.headers), domain=target) \
+    fix = fix_for("edge.compression", await fix_provider(ctx, "web", walk.final.headers), domain=target) \
         if status in (Status.FAIL, Status.WARN) else None
     return Outcome(status, tally.summary(f"text responses are compressed ({len(rows)} checked)"), evidence,
                    fix=fix, target=target)
@@ -281,7 +275,7 @@ async def edge_api_not_cached(ctx: CheckContext) -> Outcome:
             if res.kind not in ("tls", "connect", "protocol", "dns"):
                 tally.add(Status.ERROR, f"{url}: {res.message}")
             continue
-        provider = provider or fix_provider(ctx, res.headers)
+        provider = provider or await fix_provider(ctx, "web", res.headers)
         row: dict[str, Any] = {"url": url, "status": res.status,
                                "cache_control": header(res.headers, "cache-control") or None,
                                "vary": header(res.headers, "vary") or None, "age": header(res.headers, "age") or None,
@@ -354,7 +348,7 @@ async def edge_auth_pages_not_cached(ctx: CheckContext) -> Outcome:
             if res.kind not in ("tls", "connect", "protocol", "dns"):
                 tally.add(Status.ERROR, f"{url}: {res.message}")
             continue
-        provider = provider or fix_provider(ctx, res.headers)
+        provider = provider or await fix_provider(ctx, "web", res.headers)
         html = "html" in header(res.headers, "content-type").lower()
         if not (200 <= res.status < 300) or not html:
             continue
@@ -412,7 +406,7 @@ async def edge_http2(ctx: CheckContext) -> Outcome:
         tally.add(Status.ERROR, f"{host}: {reason}")
     evidence: dict[str, Any] = {"hosts": rows}
     if walk.final is not None:
-        alt_svc = header(walk.final.response.headers, "alt-svc")
+        alt_svc = header(walk.final.headers, "alt-svc")
         evidence["home_page"] = {"url": walk.final.url, "http_version": walk.final.http_version,
                                  "alt_svc": alt_svc or None}
         if "h3" in alt_svc:
@@ -423,7 +417,7 @@ async def edge_http2(ctx: CheckContext) -> Outcome:
                        target=target)
     status = tally.status
     h3 = " (HTTP/3 advertised)" if "h3" in str(evidence.get("home_page", {}).get("alt_svc")) else ""
-    fix = fix_for("edge.http2", fix_provider(ctx, walk.final.response.headers if walk.final else None),
+    fix = fix_for("edge.http2", await fix_provider(ctx, "web", walk.final.headers if walk.final else None),
                   domain=target) if status is Status.WARN else None
     return Outcome(status, tally.summary(f"HTTP/2 on {', '.join(r['host'] for r in measured)}{h3}"), evidence,
                    fix=fix, target=target)

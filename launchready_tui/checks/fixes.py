@@ -8,7 +8,8 @@ File shape::
       default: plain steps anyone can follow
       cloudflare: the same, in Cloudflare's words and menus
 
-``{placeholders}`` in the text are filled from the check's values (domain, host, …).
+``{placeholders}`` in the text are filled from the check's values (domain, host, …). Which
+provider's variant a check asks for is picked by ``checks.provider_pick.fix_provider``.
 """
 
 from __future__ import annotations
@@ -57,36 +58,3 @@ def fix_for(check_id: str, provider: str | None = None, **values: Any) -> str | 
 def providers_with_guides(check_id: str) -> list[str]:
     g = guide(check_id)
     return sorted(g.fixes) if g else []
-
-
-# Roles a fix variant can be picked for (see checks/providers.py): "web" (headers, cookies, HSTS: the
-# hosting platform, else the founder's own edge, else the DNS provider), "edge", "hosting", "cdn",
-# "dns", "registrar".
-PROVIDER_ROLES = ("web", "edge", "hosting", "cdn", "dns", "registrar")
-
-
-def provider_override(ctx: Any, role: str = "web") -> str | None:
-    """The founder's own choice: ``providers: vercel`` or ``providers: {web: vercel, dns: cloudflare}`` in the
-    project file, or the same under ``CheckOptions.extra["providers"]`` (which wins)."""
-    for source in (ctx.options.extra.get("providers"), ctx.project.extra.get("providers")):
-        if isinstance(source, str) and source.strip():
-            return source.strip().lower()
-        if isinstance(source, dict) and isinstance(source.get(role), str) and source[role].strip():
-            return str(source[role]).strip().lower()
-    return None
-
-
-def provider_for(ctx: Any, role: str = "web") -> str | None:
-    """The fix variant for this run: the founder's override, else ``stack.providers`` evidence if it ran.
-
-    Synchronous: it reads ``ctx.results``. Checks that run alongside ``stack.providers`` can await
-    ``checks.providers.fix_provider(ctx, role)`` instead, which runs (or shares) the detection.
-    """
-    override = provider_override(ctx, role)
-    if override:
-        return override
-    result = ctx.results.get("stack.providers")
-    if result is None:
-        return None
-    chosen = (result.evidence.get("fix_providers") or {}).get(role)
-    return None if chosen in (None, "self-hosted") else str(chosen)

@@ -1,10 +1,11 @@
 """Response-header checks: ``http.security_headers`` (Observatory-style score), ``http.hsts``, ``http.cookies``.
 
-Every page is read through ``page_fetch.walk_page``, so the home page fetched by ``stack.providers`` is
-not fetched again. Rules and scoring live in ``header_rules`` (pure); this module gathers responses,
-turns rule results into a status with business words, and fills the fix guide with the exact header
-lines to add. Requests are GETs only, except the founder's own login endpoint from the project file
-(the one ``http.response_time`` already calls), whose response carries the session cookie.
+Every page is read through ``web_requests.walk`` (memoised per run), so the home page fetched by
+``stack.providers`` and the routing checks is not fetched again. Rules and scoring live in
+``header_rules`` (pure); this module gathers responses, turns rule results into a status with business
+words, and fills the fix guide with the exact header lines to add. Requests are GETs only, except the
+founder's own login endpoint from the project file (the one ``http.response_time`` already calls),
+whose response carries the session cookie.
 """
 
 from __future__ import annotations
@@ -37,11 +38,12 @@ from launchready_tui.checks.header_rules import (
     xcto_modifier,
     xfo_modifier,
 )
-from launchready_tui.checks.page_fetch import PageWalk, memo, walk_page
-from launchready_tui.checks.providers import fix_provider
-from launchready_tui.checks.targets import front_hosts, host_of
+from launchready_tui.checks.provider_pick import fix_provider
+from launchready_tui.checks.targets import entry_hosts, front_hosts, host_of, subdomain_names
+from launchready_tui.checks.web_requests import get
+from launchready_tui.checks.web_requests import walk as walk_page
 from launchready_tui.core.model import Impact, Outcome, Status
-from launchready_tui.net.http import FetchError, Response
+from launchready_tui.net.http import RedirectWalk, Response
 
 PASS_SCORE = 70
 WARN_SCORE = 40
@@ -76,7 +78,7 @@ def _pages(ctx: CheckContext) -> list[str]:
     return urls
 
 
-def _cookies_of(walk: PageWalk) -> list[Cookie]:
+def _cookies_of(walk: RedirectWalk) -> list[Cookie]:
     out: list[Cookie] = []
     for hop in walk.hops:
         for raw in hop.headers.get_list("set-cookie"):
@@ -87,13 +89,9 @@ def _cookies_of(walk: PageWalk) -> list[Cookie]:
 
 
 async def _cors_response(ctx: CheckContext, url: str) -> Response | None:
-    async def go() -> Response | None:
-        try:
-            return await ctx.http.fetch(url, headers={"origin": PROBE_ORIGIN}, body_cap=64 * 1024)
-        except FetchError:
-            return None  # CORS is then simply not judged; the page itself was already read
-
-    return await memo(ctx, ("cors", url), go)
+    response = await get(ctx, url, headers={"origin": PROBE_ORIGIN}, body_cap=64 * 1024)
+    # A failure means CORS is simply not judged; the page itself was already read.
+    return response if isinstance(response, Response) else None
 
 
 async def _score_page(ctx: CheckContext, url: str) -> dict[str, Any]:
@@ -175,7 +173,7 @@ async def http_security_headers(ctx: CheckContext) -> Outcome:
 # -- http.hsts ------------------------------------------------------------------------------------------
 
 
-def _hsts_hops(walk: PageWalk) -> list[dict[str, Any]]:
+def _hsts_hops(walk: RedirectWalk) -> list[dict[str, Any]]:
     rows = []
     for hop in walk.hops:
         values = hop.headers.get_list("strict-transport-security")
@@ -186,9 +184,7 @@ def _hsts_hops(walk: PageWalk) -> list[dict[str, Any]]:
 
 async def _subdomains_without_https(ctx: CheckContext) -> tuple[list[str], list[str]]:
     """(subdomains that resolve but fail HTTPS, subdomains we could not judge)."""
-    domain = ctx.project.domain
-    names = [f"{s.strip('.').lower()}.{domain}" for s in ctx.project.subdomains]
-    names = [n for n in dict.fromkeys(names)]
+    names = subdomain_names(ctx.project)
     lookups = await asyncio.gather(*(ctx.resolver.addresses(n, 443) for n in names))
     live = [n for n, lk in zip(names, lookups, strict=True) if lk.addresses]
     walks = await asyncio.gather(*(walk_page(ctx, f"https://{n}/") for n in live))
@@ -198,11 +194,8 @@ async def _subdomains_without_https(ctx: CheckContext) -> tuple[list[str], list[
 
 
 async def http_hsts(ctx: CheckContext) -> Outcome:
-    hosts = front_hosts(ctx.project)
+    hosts = entry_hosts(ctx.project)
     apex = hosts[0]
-    app = host_of(ctx.project.app_url)
-    if app and app not in hosts:
-        hosts.append(app)
     lookups = await asyncio.gather(*(ctx.resolver.addresses(h, 443) for h in hosts))
     live = [h for h, lk in zip(hosts, lookups, strict=True) if lk.addresses or h == apex]
     walks = dict(zip(live, await asyncio.gather(*(walk_page(ctx, f"https://{h}/") for h in live)), strict=True))

@@ -1,4 +1,8 @@
-"""Stage 1: does HTTPS work on the names visitors type (certificate trusted, page answers)."""
+"""Stage 1: does HTTPS work on the names visitors type (certificate trusted, page answers).
+
+The walks are the run's shared ones (``web_requests.walk``): the header, routing and provider checks
+read the same home pages without asking again.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import asyncio
 
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.targets import classify_hosts, front_hosts, host_of
+from launchready_tui.checks.targets import classify_hosts, entry_hosts
+from launchready_tui.checks.web_requests import walk as shared_walk
 from launchready_tui.core.model import Outcome, Status
 from launchready_tui.net.http import RedirectWalk
 
@@ -28,13 +33,11 @@ def _row(host: str, walk: RedirectWalk) -> dict[str, object]:
 
 
 async def http_https_works(ctx: CheckContext) -> Outcome:
-    hosts = front_hosts(ctx.project)
-    if (app := host_of(ctx.project.app_url)) and app not in hosts:
-        hosts.append(app)
+    hosts = entry_hosts(ctx.project)
     # www may legitimately not exist; only judge hosts DNS has (the apex always: it is the product).
     found = await classify_hosts(ctx, hosts)
     live = [h for h in hosts if h in found.live or (h == hosts[0] and h not in found.unresolved)]
-    walks = await asyncio.gather(*(ctx.http.walk(f"https://{h}/") for h in live))
+    walks = await asyncio.gather(*(shared_walk(ctx, f"https://{h}/") for h in live))
     rows = [_row(h, w) for h, w in zip(live, walks, strict=True)]
     evidence = {"hosts": rows, "not_in_dns": found.absent, "dns_unanswered": found.unresolved}
     failures: list[str] = []

@@ -15,11 +15,13 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from launchready_tui.checks import web_requests as wr
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.host_sets import fix_provider
 from launchready_tui.checks.html_refs import PageRefs, parse_page
+from launchready_tui.checks.provider_pick import fix_provider
 from launchready_tui.checks.tally import Tally
 from launchready_tui.checks.targets import host_of
 from launchready_tui.core.model import Outcome, Status
@@ -79,25 +81,25 @@ async def http_mixed_content(ctx: CheckContext) -> Outcome:
     walks = await asyncio.gather(*(wr.walk(ctx, u) for u in urls))
     tally = Tally()
     pages: list[dict[str, Any]] = []
-    headers: dict[str, str] | None = None
+    headers: httpx.Headers | None = None
     for url, walk in zip(urls, walks, strict=True):
         final = walk.final
         if final is None:
             tally.add(Status.ERROR, f"could not load {url}: {walk.describe_end()}")
             continue
-        headers = headers or dict(final.response.headers)
+        headers = headers or final.headers
         if urlsplit(final.url).scheme != "https":
             tally.add(Status.ERROR, f"{url} ends on plain HTTP ({final.url}): no HTTPS page to check "
                       "(see routing.http_to_https)")
             continue
-        ctype = final.response.headers.get("content-type", "").lower()
+        ctype = final.headers.get("content-type", "").lower()
         if "html" not in ctype:
             pages.append({"url": final.url, "note": f"not HTML ({ctype or 'no content type'})"})
             continue
-        page = parse_page(final.response.text, final.url)
-        findings, row = judge_page(page, final.response.headers.get("content-security-policy", ""))
-        if final.response.truncated:
-            row["note"] = f"page larger than {final.response.body_cap // 1024 // 1024} MiB: judged on its start"
+        page = parse_page(final.text, final.url)
+        findings, row = judge_page(page, final.headers.get("content-security-policy", ""))
+        if final.truncated:
+            row["note"] = f"page larger than {final.body_cap // 1024 // 1024} MiB: judged on its start"
         pages.append(row)
         for status, message in findings:
             tally.add(status, message)
@@ -105,7 +107,7 @@ async def http_mixed_content(ctx: CheckContext) -> Outcome:
     evidence = {"pages": pages, "not_seen": "requests made by scripts (fetch, XHR, WebSocket) need a browser"}
     fix = None
     if status in (Status.FAIL, Status.WARN):
-        fix = fix_for("http.mixed_content", fix_provider(ctx, headers), domain=target)
+        fix = fix_for("http.mixed_content", await fix_provider(ctx, "web", headers), domain=target)
     checked = ", ".join(p["url"] for p in pages) or "no page"
     return Outcome(status, tally.summary(f"no http:// scripts, styles or images on {checked}"), evidence,
                    fix=fix, target=target)

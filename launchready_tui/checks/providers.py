@@ -8,8 +8,9 @@ on a Render or Supabase app is that platform's Cloudflare, and Fastly headers on
 GitHub's Fastly; fixes then go to the platform, not to an account the founder does not have.
 
 The result (``stack.providers`` evidence) exposes ``hosting``, ``cdn``, ``dns_provider``,
-``registrar`` and ``waf`` as provider ids (the fix-guide keys), plus ``fix_providers`` by role; other
-checks pick their fix variant through ``fix_provider`` (async, here) or ``checks.fixes.provider_for``.
+``registrar`` and ``waf`` as provider ids (the fix-guide keys), plus ``fix_providers`` by role; every
+check picks its fix variant through ``checks.provider_pick.fix_provider``, which reads this detection.
+Detection runs once per run: ``web_stack`` (DNS and HTTP layers) and ``detect_stack`` (plus RDAP).
 Passive only: the optional WAF probe (``CheckOptions.extra["waf_probe"] = True``) sends one request
 with an obvious XSS marker to the founder's own home page, and only when asked.
 """
@@ -17,12 +18,13 @@ with an obvious XSS marker to the founder's own home page, and only when asked.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from launchready_tui.checks.base import CheckContext
-from launchready_tui.checks.fixes import fix_for, provider_override
-from launchready_tui.checks.page_fetch import PageWalk, memo, walk_page
+from launchready_tui.checks.fixes import fix_for
+from launchready_tui.checks.provider_pick import fix_provider
 from launchready_tui.checks.provider_table import (
     ProviderTable,
     Signal,
@@ -38,12 +40,13 @@ from launchready_tui.checks.provider_table import (
     provider_of_address,
     registrar_id,
 )
-from launchready_tui.checks.rdap import RdapError, registrable_domain, registration
-from launchready_tui.checks.targets import front_hosts, host_of
+from launchready_tui.checks.rdap import RdapError, Registration, registrable_domain, registration
+from launchready_tui.checks.targets import MAX_PRODUCT_HOSTS, product_hosts, subdomain_names
+from launchready_tui.checks.web_requests import walk as walk_page
 from launchready_tui.core.model import Impact, Outcome, Status
+from launchready_tui.net.http import RedirectWalk
 from launchready_tui.net.resolver import AddressLookup, DnsAnswer
 
-MAX_HOSTS = 8
 # Names that, when DNS-only in a Cloudflare zone, usually point straight at the origin server.
 ORIGIN_LIKE = ("origin", "direct", "direct-connect", "backend", "server", "web", "www2")
 LAYER_FAMILY = {"http": "http", "cookie": "http", "body": "http", "dns": "dns", "cname": "cname", "ip": "ip",
@@ -56,7 +59,7 @@ BLOCK_STATUSES = {403, 406, 409, 429, 501, 503}
 class HostView:
     host: str
     lookup: AddressLookup | None = None
-    walk: PageWalk | None = None
+    walk: RedirectWalk | None = None
     signals: list[Signal] = field(default_factory=list)
 
     @property
@@ -146,17 +149,7 @@ class Detection:
         }
 
 
-def product_hosts(ctx: CheckContext) -> list[str]:
-    """The names the product is served on (apex, www, app, api, endpoint hosts), not every subdomain."""
-    p = ctx.project
-    hosts = front_hosts(p)
-    for url in [p.app_url, p.api_url, p.health_url, *(e.url for e in p.endpoints)]:
-        if (h := host_of(url)) is not None:
-            hosts.append(h)
-    return list(dict.fromkeys(hosts))[:MAX_HOSTS]
-
-
-def _set_cookie_names(walk: PageWalk) -> list[str]:
+def _set_cookie_names(walk: RedirectWalk) -> list[str]:
     names: list[str] = []
     for hop in walk.hops:
         for raw in hop.headers.get_list("set-cookie"):
@@ -191,10 +184,10 @@ def _pick(detection: Detection, table: ProviderTable, role: str, layers: set[str
     return max(counts, key=lambda pid: (counts[pid], pid == detection.cdn))
 
 
-async def _detect(ctx: CheckContext) -> Detection:
+async def _detect_web(ctx: CheckContext) -> Detection:
     table = load_table()
     domain = registrable_domain(ctx.project.domain)
-    hosts = product_hosts(ctx)
+    hosts = product_hosts(ctx.project, MAX_PRODUCT_HOSTS)
     ctx.say("stack.providers", f"looking up {len(hosts)} hosts and the nameservers of {domain}")
     ns, soa, *lookups = await asyncio.gather(
         ctx.resolver.query(domain, "NS"), ctx.resolver.query(domain, "SOA"),
@@ -255,34 +248,37 @@ async def _detect(ctx: CheckContext) -> Detection:
     if det.dns_provider and det.dns_provider != "cloudflare" and foreign_cf:
         det.caveats.append("Cloudflare headers without Cloudflare nameservers: a platform or a CNAME setup "
                            "puts Cloudflare in front; check which account owns it before changing settings")
-    try:
-        reg = await registration(ctx)
-        det.registrar_name = reg.registrar
-        det.registrar = registrar_id(reg.registrar, table)
-        if det.registrar:
-            det.signals.append(Signal(det.registrar, "rdap", f"registrar {reg.registrar}", domain))
-    except RdapError as exc:
-        det.registrar_error = exc.message
     return det
 
 
+async def _with_registrar(ctx: CheckContext) -> Detection:
+    """The web layers plus the registrar from RDAP (its own copy: the web-only detection stays as it was)."""
+    async def lookup() -> Registration | RdapError:
+        try:
+            return await registration(ctx)
+        except RdapError as exc:
+            return exc
+
+    web, reg = await asyncio.gather(web_stack(ctx), lookup())  # the registry is asked alongside the web layers
+    det = dataclasses.replace(web, signals=list(web.signals))
+    if isinstance(reg, RdapError):
+        det.registrar_error = reg.message
+        return det
+    det.registrar_name = reg.registrar
+    det.registrar = registrar_id(reg.registrar, load_table())
+    if det.registrar:
+        det.signals.append(Signal(det.registrar, "rdap", f"registrar {reg.registrar}", det.domain))
+    return det
+
+
+async def web_stack(ctx: CheckContext) -> Detection:
+    """Detection from the DNS, address and HTTP layers (no registry lookup), once per run."""
+    return await ctx.shared.once(("providers", "web", ctx.project.domain), lambda: _detect_web(ctx))
+
+
 async def detect_stack(ctx: CheckContext) -> Detection:
-    """Provider detection, run once per audit and shared by every check that needs it."""
-    return await memo(ctx, ("providers", ctx.project.domain), lambda: _detect(ctx))
-
-
-async def fix_provider(ctx: CheckContext, role: str = "web") -> str | None:
-    """The fix-guide variant for ``role`` (web, edge, hosting, cdn, dns, registrar): the founder's
-    override first (project ``providers:`` key or ``CheckOptions.extra["providers"]``), else detection."""
-    override = provider_override(ctx, role)
-    if override:
-        return override
-    try:
-        det = await detect_stack(ctx)
-    except Exception:  # detection is a nicety for fixes; never let it break another check
-        return None
-    pid = det.fix_providers().get(role)
-    return None if pid == "self-hosted" else pid
+    """Full provider detection including the registrar, run once per run and shared by every check."""
+    return await ctx.shared.once(("providers", "all", ctx.project.domain), lambda: _with_registrar(ctx))
 
 
 # -- stack.providers ---------------------------------------------------------------------------------------
@@ -350,8 +346,7 @@ async def dns_cloudflare_proxy(ctx: CheckContext) -> Outcome:
                  else ", ".join(det.nameservers.records) or "none")
         return Outcome(Status.PASS, f"{target}'s DNS is not on Cloudflare ({where}): no proxy setting to check",
                        {"nameservers": det.nameservers.records, "dns_provider": det.dns_provider}, target=target)
-    subdomains = [f"{s.strip('.').lower()}.{ctx.project.domain}" for s in ctx.project.subdomains]
-    extra = [h for h in dict.fromkeys(subdomains) if h not in det.hosts]
+    extra = [h for h in subdomain_names(ctx.project) if h not in det.hosts]
     lookups = await asyncio.gather(*(ctx.resolver.addresses(h) for h in extra))
     views = dict(det.hosts)
     resolved_extra = [HostView(h, lk) for h, lk in zip(extra, lookups, strict=True) if lk.addresses]

@@ -34,7 +34,6 @@ from urllib.parse import quote, urlsplit
 
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.page_fetch import memo
 from launchready_tui.core.model import Impact, Outcome, Status
 from launchready_tui.net.http import FetchError
 
@@ -348,7 +347,7 @@ async def _lookup(ctx: CheckContext, domain: str) -> Registration:
 async def registration(ctx: CheckContext) -> Registration:
     """The registration of the project's registrable domain; one lookup per audit. Raises RdapError."""
     domain = registrable_domain(ctx.project.domain)
-    return await memo(ctx, ("rdap", domain), lambda: _lookup(ctx, domain))
+    return await ctx.shared.once(("rdap", domain), lambda: _lookup(ctx, domain))
 
 
 # -- the check ------------------------------------------------------------------------------------------
@@ -365,7 +364,7 @@ async def domain_registration(ctx: CheckContext) -> Outcome:
                            {"domain": domain}, target=domain)
         return Outcome(Status.ERROR, f"could not read the registration of {domain}: {exc.message}",
                        {"domain": domain}, target=domain)
-    from launchready_tui.checks.providers import fix_provider  # late: providers imports this module
+    from launchready_tui.checks.provider_pick import fix_provider
 
     evidence = reg.to_evidence()
     provider = await fix_provider(ctx, "registrar")

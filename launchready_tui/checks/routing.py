@@ -4,7 +4,7 @@ Rules from checks-web.md §5 (hstspreload's redirect rules, MDN HTTP Observatory
 the first hop from ``http://host/`` goes to ``https://`` on the same host with a permanent status;
 apex and www converge on one origin; ≤ 2 redirects from an http entry, ≤ 1 from an https entry,
 3 is a warning, more (or a loop, or an error page at the end) fails. Every walk is shared with the
-other web checks (``web_requests``), so each entry URL is requested once per audit.
+other web checks (``web_requests``), so each entry URL is requested once per run.
 
 Evidence: ``hops`` is the contract's list of ``{url, status, location}`` (plus ``ip`` and
 ``http_version``) for the chain the summary talks about; ``chains`` has every walk.
@@ -16,26 +16,29 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from launchready_tui.checks import web_requests as wr
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.host_sets import entry_hosts, fix_provider, provider_from_headers
 from launchready_tui.checks.html_refs import parse_page
+from launchready_tui.checks.provider_pick import fix_provider, headers_show
 from launchready_tui.checks.tally import Tally
-from launchready_tui.checks.targets import classify_hosts, front_hosts
+from launchready_tui.checks.targets import classify_hosts, entry_hosts, front_hosts
 from launchready_tui.core.model import Outcome, Status
+from launchready_tui.net.http import WALK_MAX_HOPS, RedirectWalk, url_origin
 
 _PERMANENT = (301, 308)
 # FetchError kinds that are facts about the site; the rest (timeout, dns, …) mean "not measured".
 _MEASURED = {"tls", "connect", "protocol"}
 
 
-def _refused(walk: wr.Walk) -> bool:
+def _refused(walk: RedirectWalk) -> bool:
     err = walk.error
     return err is not None and err.kind == "connect" and "refused" in err.message and not walk.hops
 
 
-def _chain_json(walk: wr.Walk, **extra: Any) -> dict[str, Any]:
+def _chain_json(walk: RedirectWalk, **extra: Any) -> dict[str, Any]:
     row: dict[str, Any] = {"start": walk.start, "hops": walk.hops_json(), "redirects": walk.redirects}
     if walk.error is not None:
         row["error"] = walk.error.message
@@ -47,16 +50,16 @@ def _chain_json(walk: wr.Walk, **extra: Any) -> dict[str, Any]:
     return row
 
 
-def _seen(walks: list[wr.Walk], provider: str) -> bool:
+def _seen(walks: list[RedirectWalk], provider: str) -> bool:
     """Any hop of any walk carries this provider's headers (a loop often ends before the final page)."""
-    return any(provider_from_headers(hop.response.headers) == provider for w in walks for hop in w.hops)
+    return any(headers_show(hop.headers, provider) for w in walks for hop in w.hops)
 
 
-def _unmeasured(walk: wr.Walk) -> bool:
+def _unmeasured(walk: RedirectWalk) -> bool:
     return walk.error is not None and walk.error.kind not in _MEASURED
 
 
-async def _entry_walks(ctx: CheckContext, hosts: list[str], schemes: tuple[str, ...]) -> list[wr.Walk]:
+async def _entry_walks(ctx: CheckContext, hosts: list[str], schemes: tuple[str, ...]) -> list[RedirectWalk]:
     urls = [f"{scheme}://{host}/" for host in hosts for scheme in schemes]
     return list(await asyncio.gather(*(wr.walk(ctx, u) for u in urls)))
 
@@ -64,7 +67,7 @@ async def _entry_walks(ctx: CheckContext, hosts: list[str], schemes: tuple[str, 
 # -- routing.http_to_https -----------------------------------------------------------------------
 
 
-def _judge_http(host: str, walk: wr.Walk, apex: str) -> tuple[Status, str]:
+def _judge_http(host: str, walk: RedirectWalk, apex: str) -> tuple[Status, str]:
     if _refused(walk):
         return Status.PASS, f"{host}: nothing listens on port 80 (no plain-HTTP site to redirect)"
     if walk.error is not None and not walk.hops:
@@ -119,16 +122,15 @@ async def routing_http_to_https(ctx: CheckContext) -> Outcome:
     status = tally.status
     fix = None
     if status in (Status.FAIL, Status.WARN):
-        fix = fix_for("routing.http_to_https", fix_provider(ctx, _first_headers(walks)), domain=target)
+        fix = fix_for("routing.http_to_https", await fix_provider(ctx, "web", _first_headers(walks)), domain=target)
     return Outcome(status, tally.summary(f"plain HTTP redirects straight to HTTPS on {', '.join(found.live)}"),
                    evidence, fix=fix, target=target)
 
 
-def _first_headers(walks: list[wr.Walk]) -> dict[str, str] | None:
+def _first_headers(walks: list[RedirectWalk]) -> httpx.Headers | None:
     """Headers that best say who serves the site: an https final page, else any response."""
-    finals = [w.final for w in walks if w.final is not None and w.final.url.startswith("https://")]
-    hops = finals or [hop for w in walks for hop in w.hops]
-    return dict(hops[0].response.headers) if hops else None
+    finals = [w.final.headers for w in walks if w.final is not None and w.final.url.startswith("https://")]
+    return (finals or [hop.headers for w in walks for hop in w.hops] or [None])[0]
 
 
 def _worst_chain(chains: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -139,15 +141,15 @@ def _worst_chain(chains: list[dict[str, Any]]) -> dict[str, Any] | None:
 # -- routing.canonical_host ----------------------------------------------------------------------
 
 
-def _tag_mismatch(walk: wr.Walk, final_origin: str) -> list[str]:
+def _tag_mismatch(walk: RedirectWalk, final_origin: str) -> list[str]:
     final = walk.final
-    if final is None or "html" not in final.response.headers.get("content-type", "").lower():
+    if final is None or "html" not in final.headers.get("content-type", "").lower():
         return []
-    page = parse_page(final.response.text, final.url)
+    page = parse_page(final.text, final.url)
     out = []
     for label, value in (("rel=canonical", page.canonical), ("og:url", page.og_url)):
-        if value and wr.origin(value) != final_origin:
-            out.append(f"the page's {label} points to {wr.origin(value)} but visitors land on {final_origin}")
+        if value and url_origin(value) != final_origin:
+            out.append(f"the page's {label} points to {url_origin(value)} but visitors land on {final_origin}")
     return out
 
 
@@ -161,7 +163,7 @@ async def routing_canonical_host(ctx: CheckContext) -> Outcome:
     if not hosts:
         return Outcome(Status.FAIL, f"neither {apex} nor {www} resolves, so visitors reach nothing",
                        {"hops": [], "not_in_dns": found.absent}, blocker=True, target=target,
-                       fix=fix_for("routing.canonical_host", fix_provider(ctx), domain=target))
+                       fix=fix_for("routing.canonical_host", await fix_provider(ctx, "web"), domain=target))
     ctx.say("routing.canonical_host", "following http and https on " + " and ".join(hosts))
     walks = await _entry_walks(ctx, hosts, ("http", "https"))
     finals: dict[str, str] = {}
@@ -170,7 +172,7 @@ async def routing_canonical_host(ctx: CheckContext) -> Outcome:
     for walk in walks:
         final = walk.final
         if final is not None and final.status < 400:
-            finals[walk.start] = wr.origin(final.url)
+            finals[walk.start] = url_origin(final.url)
         elif _refused(walk) and walk.start.startswith("http://"):
             continue  # no listener on :80 is judged by routing.http_to_https
         elif _unmeasured(walk):
@@ -180,7 +182,7 @@ async def routing_canonical_host(ctx: CheckContext) -> Outcome:
     chains = [_chain_json(w, final_origin=finals.get(w.start)) for w in walks]
     evidence: dict[str, Any] = {"hops": [], "chains": chains, "final_origins": sorted(set(finals.values())),
                                 "not_in_dns": found.absent}
-    provider = fix_provider(ctx, _first_headers(walks))
+    provider = await fix_provider(ctx, "web", _first_headers(walks))
     fix = fix_for("routing.canonical_host", provider, domain=target, apex=apex, www=www)
     apex_entries = [w.start for w in walks if urlsplit(w.start).hostname == apex]
     apex_ok = any(e in finals for e in apex_entries)
@@ -230,7 +232,7 @@ async def routing_canonical_host(ctx: CheckContext) -> Outcome:
 # -- routing.redirect_chain ----------------------------------------------------------------------
 
 
-def _judge_chain(walk: wr.Walk, cloudflare: bool) -> tuple[Status, str]:
+def _judge_chain(walk: RedirectWalk, cloudflare: bool) -> tuple[Status, str]:
     start = walk.start
     if walk.loop:
         text = f"{start} redirects in a loop ({' → '.join(h.url for h in walk.hops[-3:])} → " \
@@ -240,7 +242,7 @@ def _judge_chain(walk: wr.Walk, cloudflare: bool) -> tuple[Status, str]:
                     "forces HTTPS: set SSL/TLS mode to \"Full (strict)\""
         return Status.FAIL, text
     if walk.too_many:
-        return Status.FAIL, f"{start} needs more than {wr.MAX_HOPS} redirects (browsers give up at about 20; " \
+        return Status.FAIL, f"{start} needs more than {WALK_MAX_HOPS} redirects (browsers give up at about 20; " \
                             "every hop adds a round trip)"
     if walk.error is not None:
         if not walk.hops:
@@ -270,7 +272,7 @@ async def routing_redirect_chain(ctx: CheckContext) -> Outcome:
         return Outcome(Status.ERROR, f"could not check redirect chains: {reason}", {"hops": []}, target=target)
     ctx.say("routing.redirect_chain", f"walking redirects from {len(found.live) * 2} entry addresses")
     walks = await _entry_walks(ctx, found.live, ("http", "https"))
-    provider = fix_provider(ctx, _first_headers(walks))
+    provider = await fix_provider(ctx, "web", _first_headers(walks))
     cloudflare = provider == "cloudflare" or _seen(walks, "cloudflare")
     tally = Tally()
     chains = []

@@ -22,10 +22,10 @@ from typing import Any
 from launchready_tui.checks import web_requests as wr
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.host_sets import fix_provider
 from launchready_tui.checks.html_refs import parse_page
+from launchready_tui.checks.provider_pick import fix_provider
 from launchready_tui.checks.tally import Tally
-from launchready_tui.checks.targets import host_of
+from launchready_tui.checks.targets import subdomain_hosts
 from launchready_tui.checks.tls_certs import _why_untrusted
 from launchready_tui.core.model import Outcome, Status
 from launchready_tui.net.resolver import DnsOutcome
@@ -91,17 +91,6 @@ class SubResult:
         if order.index(status) > order.index(self.status):
             self.status = status
         self.messages.append(message)
-
-
-def subdomain_hosts(ctx: CheckContext) -> list[str]:
-    project = ctx.project
-    domain = project.domain.lower().rstrip(".")
-    hosts = [f"{s.strip('.').lower()}.{domain}" for s in project.subdomains if s.strip(".")]
-    for url in (project.app_url, project.api_url):
-        host = host_of(url)
-        if host and host != domain and host != f"www.{domain}":
-            hosts.append(host)
-    return list(dict.fromkeys(hosts))
 
 
 async def _cname_chain(ctx: CheckContext, host: str) -> tuple[list[str], str | None]:
@@ -176,23 +165,23 @@ async def _check_tls_and_page(ctx: CheckContext, res: SubResult, platform: Platf
             res.flag(Status.WARN, f"https://{host}/ does not reach a page: {walk.describe_end()}")
         return
     res.row["final_url"], res.row["final_status"] = final.url, final.status
-    body = final.response.text[:200_000].lower()
+    body = final.text[:200_000].lower()
     if platform is not None and platform.fingerprint and platform.fingerprint in body:
         res.flag(Status.FAIL, f"{host} shows {platform.name}'s \"no site here\" page: the name it points to is "
                  "unclaimed, so anyone can claim it and serve pages on your domain (subdomain takeover)")
         return
     if final.status >= 500:
         res.flag(Status.WARN, f"https://{host}/ answers HTTP {final.status} (server error)")
-    if final.status == 200 and "html" in final.response.headers.get("content-type", "").lower():
-        page = parse_page(final.response.text, final.url)
+    if final.status == 200 and "html" in final.headers.get("content-type", "").lower():
+        page = parse_page(final.text, final.url)
         looks_admin = bool(_ADMIN_WORDS.search(page.title + " " + " ".join(page.headings[:3])))
-        if looks_admin and page.password_fields == 0 and "www-authenticate" not in final.response.headers:
+        if looks_admin and page.password_fields == 0 and "www-authenticate" not in final.headers:
             res.flag(Status.WARN, f"{final.url} looks like an admin page and opens without signing in")
 
 
 async def routing_subdomains(ctx: CheckContext) -> Outcome:
     target = ctx.project.domain
-    hosts = subdomain_hosts(ctx)
+    hosts = subdomain_hosts(ctx.project)
     if not hosts:
         return Outcome(Status.SKIPPED, "no subdomains listed in the project file (subdomains:)", {"hops": []},
                        target=target)
@@ -227,6 +216,6 @@ async def routing_subdomains(ctx: CheckContext) -> Outcome:
     used = [r.host for r in results if not r.row.get("not_in_dns")]
     fix = None
     if status in (Status.FAIL, Status.WARN):
-        fix = fix_for("routing.subdomains", fix_provider(ctx), domain=target)
+        fix = fix_for("routing.subdomains", await fix_provider(ctx, "web"), domain=target)
     passed = f"{len(used)} subdomains resolve, serve trusted TLS and answer: {', '.join(used) or 'none in use'}"
     return Outcome(status, tally.summary(passed), evidence, blocker=status is Status.FAIL, fix=fix, target=target)

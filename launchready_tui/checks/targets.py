@@ -1,4 +1,16 @@
-"""Which hosts and URLs the checks look at, derived from the project file in one place."""
+"""Which hosts and URLs the checks look at, derived from the project file in one place.
+
+The host sets, from narrow to wide:
+
+* ``front_hosts``: apex and www, the names a visitor types.
+* ``entry_hosts``: those plus the app's host, the names visitors type or are sent to.
+* ``product_hosts``: those plus the API, health and endpoint hosts, the names the product is served on.
+* ``subdomain_names``: the founder's ``subdomains:`` as full names; ``subdomain_hosts`` adds the app and
+  API hosts that are not apex or www (what ``routing.subdomains`` and the DNS map look at).
+* ``web_hosts``: all of the above (every certificate the product shows).
+
+``classify_hosts`` splits a set by what DNS says, keeping "could not ask" apart from "absent".
+"""
 
 from __future__ import annotations
 
@@ -11,6 +23,8 @@ from launchready_tui.core.project import Endpoint, Project
 
 if TYPE_CHECKING:
     from launchready_tui.checks.base import CheckContext
+
+MAX_PRODUCT_HOSTS = 8  # the hosts provider detection and the DNS checks look at: a product, not an estate
 
 
 def host_of(url: str | None) -> str | None:
@@ -31,15 +45,50 @@ def front_hosts(project: Project) -> list[str]:
     return [domain, f"www.{domain}"]
 
 
-def web_hosts(project: Project) -> list[str]:
-    """Every host the product serves on: apex, www, app/api/health/endpoint hosts, subdomains."""
+def entry_hosts(project: Project) -> list[str]:
+    """Names a visitor types or the product sends them to: apex, www, and the app's host."""
+    hosts = front_hosts(project)
+    if (app := host_of(project.app_url)) and app not in hosts:
+        hosts.append(app)
+    return hosts
+
+
+def product_hosts(project: Project, limit: int | None = None) -> list[str]:
+    """The names the product is served on (apex, www, app, api, health, endpoint hosts), not every subdomain."""
     hosts = front_hosts(project)
     for url in [project.app_url, project.api_url, project.health_url, *(e.url for e in project.endpoints)]:
         if (h := host_of(url)) is not None:
             hosts.append(h)
-    for sub in project.subdomains:
-        hosts.append(f"{sub.strip('.').lower()}.{project.domain.lower().rstrip('.')}")
+    return list(dict.fromkeys(hosts))[:limit]
+
+
+def subdomain_names(project: Project) -> list[str]:
+    """The founder's ``subdomains:`` list as full host names (``app`` -> ``app.example.com``)."""
+    domain = project.domain.lower().rstrip(".")
+    return list(dict.fromkeys(f"{s.strip('.').lower()}.{domain}" for s in project.subdomains if s.strip(".")))
+
+
+def subdomain_hosts(project: Project) -> list[str]:
+    """The listed subdomains plus the app's and API's hosts when they are neither apex nor www."""
+    domain = project.domain.lower().rstrip(".")
+    hosts = subdomain_names(project)
+    for url in (project.app_url, project.api_url):
+        host = host_of(url)
+        if host and host != domain and host != f"www.{domain}":
+            hosts.append(host)
     return list(dict.fromkeys(hosts))
+
+
+def web_hosts(project: Project) -> list[str]:
+    """Every host the product serves on: apex, www, app/api/health/endpoint hosts, subdomains."""
+    return list(dict.fromkeys(product_hosts(project) + subdomain_names(project)))
+
+
+def in_domain(host_or_url: str, domain: str) -> bool:
+    """Whether a host (or a URL's host) is the domain itself or one of its subdomains."""
+    host = host_of(host_or_url) or ""
+    domain = domain.lower().rstrip(".")
+    return host == domain or host.endswith("." + domain)
 
 
 def core_endpoints(project: Project) -> list[Endpoint]:

@@ -6,12 +6,12 @@ import asyncio
 
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
-from launchready_tui.checks.host_sets import fix_provider
+from launchready_tui.checks.provider_pick import fix_provider
 from launchready_tui.checks.tally import Tally
 from launchready_tui.checks.targets import HostSet, classify_hosts, web_hosts
 from launchready_tui.checks.web_requests import tls_probe
 from launchready_tui.core.model import Outcome, Status
-from launchready_tui.net.tls import TlsError, TlsInfo, probe_tls
+from launchready_tui.net.tls import TlsError, TlsInfo
 from launchready_tui.net.tls_versions import offers_version
 
 
@@ -21,14 +21,8 @@ async def live_hosts(ctx: CheckContext) -> HostSet:
 
 
 async def probe_all(ctx: CheckContext, hosts: list[str]) -> list[TlsInfo | TlsError]:
-    async def one(host: str) -> TlsInfo | TlsError:
-        try:
-            return await probe_tls(host, 443, resolver=ctx.resolver, overrides=ctx.http.overrides,
-                                   ca_file=ctx.http.ca_file)
-        except TlsError as exc:
-            return exc
-
-    return list(await asyncio.gather(*(one(h) for h in hosts)))
+    """One certificate capture per host, shared by the run's TLS, subdomain, HTTP/2 and CAA checks."""
+    return list(await asyncio.gather(*(tls_probe(ctx, h) for h in hosts)))
 
 
 def _why_untrusted(info: TlsInfo) -> str:
@@ -106,11 +100,6 @@ def expiry_verdict(days_left: float, lifetime_days: float) -> tuple[Status, str]
     return Status.PASS, f"{left} left of {lifetime_days:.0f}"
 
 
-async def _probes_for(ctx: CheckContext, hosts: list[str]) -> list[TlsInfo | TlsError]:
-    # memoised: the expiry, protocol, subdomain and HTTP/2 checks share one capture per host
-    return list(await asyncio.gather(*(tls_probe(ctx, h) for h in hosts)))
-
-
 async def tls_cert_expiry(ctx: CheckContext) -> Outcome:
     target = ctx.project.domain
     found = await classify_hosts(ctx, web_hosts(ctx.project))
@@ -119,7 +108,7 @@ async def tls_cert_expiry(ctx: CheckContext) -> Outcome:
         return Outcome(Status.ERROR, f"could not check certificate expiry: {reason}",
                        {"not_in_dns": found.absent}, target=target)
     ctx.say("tls.cert_expiry", f"reading certificates of {len(found.live)} hosts")
-    probes = await _probes_for(ctx, found.live)
+    probes = await probe_all(ctx, found.live)
     tally = Tally()
     by_cert: dict[str, dict[str, object]] = {}
     for host, probe in zip(found.live, probes, strict=True):
@@ -153,7 +142,7 @@ async def tls_cert_expiry(ctx: CheckContext) -> Outcome:
     soonest = min((float(r["days_left"]) for r in by_cert.values()), default=0.0)  # type: ignore[arg-type]
     fix = None
     if status in (Status.FAIL, Status.WARN):
-        fix = fix_for("tls.cert_expiry", fix_provider(ctx), domain=target)
+        fix = fix_for("tls.cert_expiry", await fix_provider(ctx, "web"), domain=target)
     return Outcome(status, tally.summary(f"{len(by_cert)} certificate{'s' if len(by_cert) != 1 else ''} with "
                                          f"enough time left (soonest renewal due in {soonest:.0f} days)"),
                    evidence, blocker=status is Status.FAIL, fix=fix, target=target)
@@ -194,7 +183,7 @@ async def tls_protocols(ctx: CheckContext) -> Outcome:
         reason = "; ".join(found.unresolved.values()) or "no host of the domain resolves"
         return Outcome(Status.ERROR, f"could not check TLS versions: {reason}", {"not_in_dns": found.absent},
                        target=target)
-    probes = await _probes_for(ctx, found.live)
+    probes = await probe_all(ctx, found.live)
     hosts = [h for h, p in zip(found.live, probes, strict=True) if isinstance(p, TlsInfo)]
     tally = Tally()
     for host, probe in zip(found.live, probes, strict=True):
@@ -219,7 +208,7 @@ async def tls_protocols(ctx: CheckContext) -> Outcome:
         return Outcome(Status.ERROR, "no host completed a TLS handshake (see tls.cert_valid)", evidence,
                        target=target)
     status = tally.status
-    fix = fix_for("tls.protocols", fix_provider(ctx), domain=target) if status in (Status.FAIL, Status.WARN) \
-        else None
+    fix = fix_for("tls.protocols", await fix_provider(ctx, "web"), domain=target) \
+        if status in (Status.FAIL, Status.WARN) else None
     return Outcome(status, tally.summary(f"TLS 1.2 and 1.3 only, on all {len(rows)} hosts"), evidence,
                    fix=fix, target=target)

@@ -4,8 +4,14 @@ Every connection resolves through ``net.resolver`` (so ``--nameserver``, ``--res
 ``--connect-to`` apply to every check) while TLS keeps the URL's host for SNI and certificate
 checks. httpx 0.28 has no ``network_backend`` argument, so we build the httpcore pool ourselves
 and put it into an ``httpx.AsyncHTTPTransport`` (its ``_pool`` attribute; httpx is pinned <0.29
-for that reason) to keep httpx's exception mapping. Redirects are walked by us, hop by hop, so each
-hop is evidence. Bodies are read with a byte cap so a huge body cannot exhaust memory.
+for that reason) to keep httpx's exception mapping. Bodies are read with a byte cap so a huge body
+cannot exhaust memory.
+
+Redirects are never followed implicitly: ``HttpClient.walk`` is the one redirect walk of the project.
+It follows ``Location`` hop by hop (resolved against the current URL, RFC 3986), keeps every hop's
+response (headers, address used, HTTP version) as evidence, spots loops on normalised URLs, caps the
+chain, applies the browser's method rules (Fetch standard §4.4) and reads a redirect's body with a
+smaller cap than the final page's. Checks reach it memoised per run through ``checks.web_requests``.
 """
 
 from __future__ import annotations
@@ -14,10 +20,10 @@ import asyncio
 import contextvars
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import certifi
 import httpcore
@@ -29,6 +35,15 @@ from launchready_tui.net.resolver import Resolver
 
 DEFAULT_BODY_CAP = 5 * 1024 * 1024
 USER_AGENT = f"launchready/{__version__} (+launch readiness audit)"
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+WALK_MAX_HOPS = 10  # checks-web.md §5: hop cap 10
+WALK_BODY_CAP = 256 * 1024  # the final page of a walk, unless the caller asks for more
+HOP_BODY_CAP = 64 * 1024  # a redirect's body is never judged
+# Request headers a browser drops when a redirect turns the request into a body-less GET, and the
+# credentials it does not carry to another origin (Fetch standard, HTTP-redirect fetch).
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "content-language",
+                           "content-location"})
+_ORIGIN_BOUND_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 
 @dataclass(slots=True)
@@ -68,7 +83,7 @@ class Response:
 
     @property
     def is_redirect(self) -> bool:
-        return self.status in (301, 302, 303, 307, 308) and "location" in self.headers
+        return self.status in REDIRECT_STATUSES and "location" in self.headers
 
 
 class FetchError(Exception):
@@ -82,24 +97,76 @@ class FetchError(Exception):
         self.timings = timings or Timings()
 
 
+def normalise_url(url: str) -> str:
+    """The form used to spot a redirect loop (checks-web.md §5): lower-case scheme and host, no
+    trailing dot, no default port, no fragment, "/" for an empty path. An unparsable URL stays as is."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets
+    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def url_origin(url: str) -> str:
+    """scheme://host[:port] of ``url``, normalised as for loop detection."""
+    parts = urlsplit(normalise_url(url))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass(slots=True)
 class Hop:
+    """One response of a redirect walk: where we asked, what came back, where it sent us."""
+
     url: str
     status: int
-    location: str | None
+    location: str | None  # absolute: Location resolved against url (RFC 3986); None on the last hop
+    response: Response
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.response.headers
+
+    @property
+    def remote_addr(self) -> str | None:
+        return self.response.remote_addr
+
+    @property
+    def http_version(self) -> str:
+        return self.response.http_version
+
+    @property
+    def https(self) -> bool:
+        return self.url.lower().startswith("https://")
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.url).hostname or "").lower()
 
     def to_json(self) -> dict[str, Any]:
-        return {"url": self.url, "status": self.status, "location": self.location}
+        """The contract's hop shape ({url, status, location}) plus the address and HTTP version used."""
+        return {"url": self.url, "status": self.status, "location": self.location,
+                "ip": self.remote_addr, "http_version": self.http_version}
 
 
 @dataclass(slots=True)
 class RedirectWalk:
     start: str
     hops: list[Hop] = field(default_factory=list)
-    final: Response | None = None
+    final: Response | None = None  # the response that was not a redirect; None when the walk broke off
     loop: bool = False
     too_many: bool = False
     error: FetchError | None = None
+    max_hops: int = WALK_MAX_HOPS
+
+    @property
+    def ok(self) -> bool:
+        return self.final is not None
 
     @property
     def redirects(self) -> int:
@@ -108,6 +175,57 @@ class RedirectWalk:
     @property
     def final_url(self) -> str | None:
         return self.final.url if self.final else None
+
+    def hops_json(self) -> list[dict[str, Any]]:
+        return [h.to_json() for h in self.hops]
+
+    def describe_end(self) -> str:
+        """Plain words for how the walk ended."""
+        if self.error is not None:
+            return self.error.message
+        if self.loop:
+            shown = " → ".join(h.url for h in self.hops[-4:])
+            return f"redirect loop: {shown} → {self.hops[-1].location if self.hops else self.start}"
+        if self.too_many:
+            return f"more than {self.max_hops} redirects"
+        if self.final is None:
+            return "no response"
+        return f"{self.final.url} answers HTTP {self.final.status}"
+
+    @property
+    def problem(self) -> str | None:
+        """Plain words for why there is no final page, or None when there is one."""
+        return None if self.final is not None else self.describe_end()
+
+    @property
+    def measured_failure(self) -> bool:
+        """True when the walk broke off on a fact about the site (TLS broken, refused, loop), not on a
+        failure to measure (timeout, DNS could not be asked)."""
+        if self.loop or self.too_many:
+            return True
+        return self.error is not None and self.error.kind in ("tls", "connect")
+
+
+class Fetcher(Protocol):
+    """``HttpClient.fetch``'s signature: a walk may be given a memoising stand-in for it."""
+
+    def __call__(self, url: str, *, method: str, headers: dict[str, str] | None, content: bytes | str | None,
+                 verify: bool, body_cap: int | None, redirect_body_cap: int | None) -> Awaitable[Response]: ...
+
+
+def next_request(
+    status: int, method: str, headers: dict[str, str] | None, content: bytes | str | None, from_url: str, to_url: str,
+) -> tuple[str, dict[str, str] | None, bytes | str | None]:
+    """(method, headers, body) a browser sends after a redirect (Fetch standard, HTTP-redirect fetch):
+    303 turns anything but HEAD into a GET, 301/302 turn a POST into a GET, both without the body and its
+    headers; credentials do not follow the request to another origin; 307/308 keep everything."""
+    if (status == 303 and method not in ("GET", "HEAD")) or (status in (301, 302) and method == "POST"):
+        method, content = "GET", None
+        if headers:
+            headers = {k: v for k, v in headers.items() if k.lower() not in _BODY_HEADERS}
+    if headers and url_origin(from_url) != url_origin(to_url):
+        headers = {k: v for k, v in headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS}
+    return method, headers or None, content
 
 
 # Per-request trace data, written by the backend and the trace hook in the requesting task.
@@ -292,8 +410,12 @@ class HttpClient:
         body_cap: int | None = None,
         decode: bool = True,
         timeout: float | None = None,
+        redirect_body_cap: int | None = None,
     ) -> Response:
-        """One request, no redirect following. Raises FetchError with a plain reason."""
+        """One request, no redirect following. Raises FetchError with a plain reason.
+
+        ``redirect_body_cap``, when given, caps the body of a redirect response instead of ``body_cap``.
+        """
         cap = self.body_cap if body_cap is None else body_cap
         trace: dict[str, float | str] = {}
         token = _trace.set(trace)
@@ -307,6 +429,9 @@ class HttpClient:
                     timeout=httpx.Timeout(timeout) if timeout else httpx.USE_CLIENT_DEFAULT,
                 )
                 response = await self.client(verify).send(request, stream=True)
+                if redirect_body_cap is not None and response.status_code in REDIRECT_STATUSES \
+                        and "location" in response.headers:
+                    cap = redirect_body_cap
                 try:
                     body, truncated = await _read_capped(response, cap, decode)
                 finally:
@@ -328,28 +453,52 @@ class HttpClient:
         )
 
     async def walk(
-        self, url: str, max_hops: int = 10, verify: bool = True, headers: dict[str, str] | None = None
+        self,
+        url: str,
+        max_hops: int = WALK_MAX_HOPS,
+        *,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        content: bytes | str | None = None,
+        verify: bool = True,
+        body_cap: int = WALK_BODY_CAP,
+        hop_body_cap: int = HOP_BODY_CAP,
+        cancel: asyncio.Event | None = None,
+        fetch: Fetcher | None = None,
     ) -> RedirectWalk:
-        """Follow redirects ourselves; every hop is recorded, loops and long chains detected."""
-        walk = RedirectWalk(start=url)
+        """Follow redirects ourselves, hop by hop: every response is kept, loops and long chains are
+        detected, and a failure ends the walk with ``error`` set (never raised).
+
+        ``body_cap`` bounds the final page, ``hop_body_cap`` each redirect's body. ``cancel`` stops the
+        walk between hops. ``fetch`` replaces ``self.fetch`` for each hop (a per-run memo shares hops
+        between walks that meet, e.g. http://www → https://apex and https://apex itself).
+        """
+        get = fetch or self.fetch
+        walk = RedirectWalk(start=url, max_hops=max_hops)
         seen: set[str] = set()
-        current = url
+        current, verb, body = url, method.upper(), content
         for _ in range(max_hops + 1):
-            if current in seen:
+            key = normalise_url(current)
+            if key in seen:
                 walk.loop = True
                 return walk
-            seen.add(current)
+            seen.add(key)
+            if cancel is not None and cancel.is_set():
+                walk.error = FetchError("cancelled", "cancelled", current)
+                return walk
             try:
-                response = await self.fetch(current, verify=verify, headers=headers, body_cap=256 * 1024)
+                response = await get(current, method=verb, headers=headers, content=body, verify=verify,
+                                     body_cap=body_cap, redirect_body_cap=hop_body_cap)
             except FetchError as exc:
                 walk.error = exc
                 return walk
-            location = response.headers.get("location") if response.is_redirect else None
-            walk.hops.append(Hop(current, response.status, location))
+            location = urljoin(current, response.headers["location"]) if response.is_redirect else None
+            walk.hops.append(Hop(current, response.status, location, response))
             if location is None:
                 walk.final = response
                 return walk
-            current = urljoin(current, location)
+            verb, headers, body = next_request(response.status, verb, headers, body, current, location)
+            current = location
         walk.too_many = True
         return walk
 

@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from launchready_tui.checks import dns_basics, headers, providers
 from launchready_tui.checks.base import CheckOptions
 from launchready_tui.checks.context import NetworkOptions, check_context
+from launchready_tui.checks.provider_pick import fix_provider
 from launchready_tui.checks.runner import run_checks
 from launchready_tui.core import catalogue
 from launchready_tui.core.model import Impact, Status
@@ -272,7 +273,7 @@ async def test_reflected_origin_with_credentials_fails_as_data_leak(nginx: Nginx
 async def test_cf_ray_on_a_render_app_is_renders_cloudflare(nginx: Nginx, nsd: str) -> None:
     async with _ctx("render.weba.test", nginx, nsd) as ctx:
         out = await providers.stack_providers(ctx)
-        web = await providers.fix_provider(ctx, "web")
+        web = await fix_provider(ctx, "web")
     ev = out.evidence
     assert ev["hosting"] == "render" and ev["cdn"] == "cloudflare"
     assert ev["operated_by"] == {"cloudflare": "render"}

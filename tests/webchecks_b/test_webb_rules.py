@@ -6,14 +6,15 @@ import pytest
 
 from launchready_tui.checks.cache_rules import CacheControl, edge_hit, edge_miss, fingerprinted, varies_on_identity
 from launchready_tui.checks.edge_cache import judge_api, judge_asset, judge_page_cache
-from launchready_tui.checks.host_sets import provider_from_headers
 from launchready_tui.checks.html_refs import parse_page
 from launchready_tui.checks.mixed_content import judge_page
+from launchready_tui.checks.provider_pick import provider_from_headers
 from launchready_tui.checks.subdomains import platform_of
 from launchready_tui.checks.tally import Tally
 from launchready_tui.checks.tls_certs import expiry_verdict, protocols_verdict
-from launchready_tui.checks.web_requests import normalise, origin
 from launchready_tui.core.model import Status
+from launchready_tui.net.http import normalise_url as normalise
+from launchready_tui.net.http import url_origin as origin
 from launchready_tui.report.dns_map import DnsMap, DnsRecord, HostEntry, describe, render_dns_map_markdown
 
 S = Status

@@ -113,7 +113,7 @@ def email_settings(ctx: CheckContext) -> EmailSettingsView:
 async def dns_host(ctx: CheckContext, dns: EmailDns, domain: str) -> str | None:
     """The fix-guide variant for the DNS host of ``domain``: the founder's choice or ``stack.providers`` when
     known, else read from the NS records (one query)."""
-    from launchready_tui.checks.fixes import provider_for
+    from launchready_tui.checks.provider_pick import provider_for
 
     chosen = provider_for(ctx, "dns")
     if chosen:
