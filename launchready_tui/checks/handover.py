@@ -59,9 +59,11 @@ def _name_key(name: str) -> str:
     return name.split(" (", 1)[0].strip().casefold()
 
 
-def evaluate_accounts(project: Any, records: dict[str, Any] | None) -> tuple[Status, str, dict[str, Any], bool]:
+def evaluate_accounts(project: Any, records: dict[str, Any] | None,
+                      complete: bool = True) -> tuple[Status, str, dict[str, Any], bool]:
     """(status, summary, evidence, blocker) for the account rows; ``records`` maps service -> AccountRecord
-    (None: not in the vault) when the vault was read, else None."""
+    (None: not in the vault) when the vault was read, else None. ``complete`` is False for the "none" vault,
+    which holds only this run's entries: an absent record there is not "missing from the vault"."""
     from launchready_tui.vault.accounts import CORE_SERVICES, entries, login_kind
 
     rows = entries(project)
@@ -94,7 +96,7 @@ def evaluate_accounts(project: Any, records: dict[str, Any] | None) -> tuple[Sta
             failing.append(f"{service} ({', '.join(problems)})")
         elif problems:
             notes += problems
-        if records is not None and record is None and st.get("details") == "vault":
+        if records is not None and complete and record is None and st.get("details") == "vault":
             notes.append("details missing from the vault")
         login = login_kind(record.login_email) if record is not None else st.get("login", "")
         if login == "consumer":
@@ -159,7 +161,9 @@ async def handover_accounts(ctx: CheckContext) -> Outcome:
         return Outcome(Status.ERROR, f"the accounts in the project file cannot be read: {exc}")
     ctx.say("handover.accounts", "reading the account records")
     records, note = await _read_records(ctx, services)
-    status, summary, evidence, blocker = evaluate_accounts(ctx.project, records)
+    store = ctx.options.extra.get("vault")
+    status, summary, evidence, blocker = evaluate_accounts(ctx.project, records,
+                                                           complete=bool(getattr(store, "persistent", True)))
     evidence["vault_note"] = note
     fix = None if status is Status.PASS else fix_for("handover.accounts", services=", ".join(
         r["service"] for r in evidence["accounts"] if r.get("problems")) or "each account")

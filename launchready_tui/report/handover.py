@@ -146,6 +146,7 @@ async def build_from_context(ctx: CheckContext, *, include_recovery: bool = Fals
     if store is not None:
         records, secrets, note = await asyncio.to_thread(_read_vault, store, ctx.project)
     src = HandoverSources(project=ctx.project, results=dict(ctx.results), records=records, vault_note=note,
+                          records_complete=bool(getattr(store, "persistent", True)),
                           include_recovery=include_recovery, generated_at=generated_at,
                           dns_map=await collect_dns_blocks(ctx) if collect_dns else None)
     doc = build_document(src)

@@ -119,6 +119,7 @@ class HandoverSources:
     project: Project
     results: dict[str, CheckResult]
     records: dict[str, Any] | None = None  # service -> AccountRecord | None, when the vault was read
+    records_complete: bool = True  # False for the "none" vault (this run's entries only): absent is not missing
     vault_note: str = ""  # why the details are or are not shown
     include_recovery: bool = False  # print WHERE recovery codes are kept (a private edition)
     generated_at: datetime | None = None
@@ -178,7 +179,7 @@ def _accounts(src: HandoverSources) -> tuple[Section, list[str]]:
     from launchready_tui.vault.accounts import CORE_SERVICES, entries
 
     rows_in = entries(src.project)
-    status, summary, evidence, _blocker = evaluate_accounts(src.project, src.records)
+    status, summary, evidence, _blocker = evaluate_accounts(src.project, src.records, src.records_complete)
     by_service = {e.service: e for e in rows_in}
     order = [*CORE_SERVICES, *[e.service for e in rows_in if e.service not in CORE_SERVICES]]
     rows: list[list[str]] = []
@@ -205,7 +206,8 @@ def _accounts(src: HandoverSources) -> tuple[Section, list[str]]:
             if st.get("details") != "vault":
                 details = "not stored"
             else:  # vault read but no entry: say it is missing rather than pretend it was not looked at
-                details = "MISSING from the vault" if src.records is not None else "in the vault (not read)"
+                details = "MISSING from the vault" if src.records is not None and src.records_complete \
+                    else "in the vault (not read)"
             owner = (f"{'recorded' if st.get('owner') else NOT_ANSWERED}\nbackup: "
                      f"{'recorded' if st.get('backup_owner') else NOT_ANSWERED}\n({details})")
             login = {"company": "company address", "consumer": "PERSONAL mailbox", "": NOT_ANSWERED}.get(

@@ -348,3 +348,19 @@ async def test_accounts_details_missing_from_the_vault_warn(lab: Lab, tmp_path: 
     async with ctx_for(project, tmp_path, vault=store) as ctx:
         r = await run("handover.accounts", ctx)
     assert r.status is Status.WARN and "payments (details missing from the vault)" in r.summary
+
+
+async def test_accounts_vault_none_is_not_missing(lab: Lab, tmp_path: Path) -> None:
+    """Details saved to the keyring earlier, this run on LAUNCHREADY_VAULT=none: absent is not missing."""
+    from handover_helpers import MemoryKeyring
+
+    from launchready_tui.vault.accounts import project_id
+    from launchready_tui.vault.keyring_store import KeyringStore
+    from launchready_tui.vault.store import service_name
+
+    project = write_lab_project(lab, tmp_path / "p.yaml")
+    full_accounts(project, KeyringStore(MemoryKeyring(), service_name(project_id(project, create=True) or ""),
+                                        name="t"))
+    async with ctx_for(project, tmp_path, vault=MemoryStore()) as ctx:
+        r = await run("handover.accounts", ctx)
+    assert r.status is Status.PASS, r.summary
