@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DATA, git
+from secrets_helpers import DATA, git
 
 from launchready_tui.checks.secrets.control import Cancelled, Control
 from launchready_tui.checks.secrets.engine import Scanner

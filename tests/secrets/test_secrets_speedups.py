@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import GIT_ENV, git
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from secrets_helpers import GIT_ENV, git
 
 from launchready_tui.checks.secrets.anchors import Anchor, analyse, anchored_finditer
 from launchready_tui.checks.secrets.control import Control
