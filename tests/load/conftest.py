@@ -5,13 +5,14 @@ Steps are short (1-3 s) and user counts small so the whole folder stays fast; ev
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from load_helpers import ContextFactory
 
 from launchready_tui.checks.base import CheckContext, CheckOptions
 from launchready_tui.checks.context import check_context
@@ -24,8 +25,6 @@ async def lab() -> AsyncIterator[Lab]:
     async with Lab(make_repos=False) as running:
         yield running
 
-
-ContextFactory = Callable[..., AbstractAsyncContextManager[CheckContext]]
 
 
 @pytest.fixture

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from launchready_tui.checks.base import CheckContext
 from launchready_tui.lab import Lab
 from launchready_tui.loadgen.plan import Abort, LoadEndpoint, LoadPlan, Network, Step
 
@@ -21,3 +24,7 @@ def rate_plan(lab: Lab, endpoints: list[LoadEndpoint], rates: list[float], step_
     steps = [Step(users=max(1, int(r)), rates={e.name: r for e in endpoints}) for r in rates]
     kw.setdefault("warmup_seconds", 0.0)
     return LoadPlan(endpoints=endpoints, steps=steps, step_seconds=step_seconds, network=lab_network(lab), **kw)
+
+
+# ``load_context(base, yes=, project=, **load options)`` (the fixture in conftest.py) returns one of these.
+ContextFactory = Callable[..., AbstractAsyncContextManager[CheckContext]]

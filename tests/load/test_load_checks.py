@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conftest import ContextFactory
+from load_helpers import ContextFactory
 
 from launchready_tui.checks import load as load_checks
 from launchready_tui.checks.runner import run_checks

@@ -3,24 +3,20 @@
 * ``/fast.txt`` a static file; ``/limited.txt`` behind ``limit_req`` (20 req/s, burst 5): nginx answers 503
   beyond it, a real capacity limit; ``/error`` always 500.
 
-Process helpers (binary lookup, free ports, PKI, start/stop by pid) come from tests/realservers/conftest.py,
-loaded by path so this folder needs no package. Skipped when nginx is missing, unless
-LAUNCHREADY_REQUIRE_REAL_SERVERS=1.
+Process helpers (binary lookup, free ports, PKI, start/stop by pid) come from tests/support/realservers.py.
+Skipped when nginx is missing, unless LAUNCHREADY_REQUIRE_REAL_SERVERS=1.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from load_helpers import NO_ABORT
+from support.realservers import make_pki, serve_nginx
 
 from launchready_tui.loadgen.analysis import analyse
 from launchready_tui.loadgen.plan import LoadEndpoint, LoadPlan, Network, Step
@@ -29,29 +25,13 @@ from launchready_tui.loadgen.process import LoadProcess
 pytestmark = pytest.mark.realservers
 
 
-def _support() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent / "realservers" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("launchready_realservers_support", path)
-    assert spec is not None and spec.loader is not None
-    if spec.name in sys.modules:
-        return sys.modules[spec.name]
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
 CONF = """\
 {user}worker_processes 1;
 error_log {tmp}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
     access_log off;
-    client_body_temp_path {tmp}/temp/client_body;
-    proxy_temp_path {tmp}/temp/proxy;
-    fastcgi_temp_path {tmp}/temp/fastcgi;
-    uwsgi_temp_path {tmp}/temp/uwsgi;
-    scgi_temp_path {tmp}/temp/scgi;
+    {temp_paths}
     default_type text/plain;
     limit_req_zone $server_name zone=knee:1m rate=20r/s;
     server {{
@@ -79,33 +59,15 @@ class LoadNginx:
 
 @pytest.fixture(scope="module")
 def load_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadNginx]:
-    support = _support()
-    binary = support.require_binary("nginx", "nginx")
     base = tmp_path_factory.mktemp("load-nginx")
-    pki = support.make_pki(base)
+    pki = make_pki(base)
     docroot = base / "www"
     docroot.mkdir()
     (docroot / "fast.txt").write_text("fast\n")
     (docroot / "limited.txt").write_text("limited\n")
-    for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (base / "temp" / sub).mkdir(parents=True)
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    for _attempt in range(3):
-        port = support.free_port()
-        conf = base / "nginx.conf"
-        conf.write_text(CONF.format(user=user, tmp=base, port=port, cert=pki.leaf_cert_file,
-                                    key=pki.leaf_key_file, docroot=docroot))
-        argv = [binary, "-p", f"{base}/", "-c", str(conf), "-e", str(base / "error.log"),
-                "-g", f"daemon off; pid {base}/nginx.pid;"]
-        try:
-            with support.run_server(argv, [base / "console.log", base / "error.log"],
-                                    lambda p=port: support._tcp_open(p), "nginx"):
-                yield LoadNginx(port, pki.ca_file)
-                return
-        except support.ServerStartError as exc:
-            if "Address already in use" not in str(exc):
-                raise
-    pytest.fail("nginx could not get a free port")
+    with serve_nginx(base, CONF, ("port",), cert=pki.leaf_cert_file, key=pki.leaf_key_file,
+                     docroot=docroot) as ports:
+        yield LoadNginx(ports["port"], pki.ca_file)
 
 
 def plan_for(nginx: LoadNginx, path: str, rates: list[float], host: str = "www.real.test",
