@@ -21,8 +21,8 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.TXT
 import dns.zone
-import pytest
 import yaml
+from support.realservers import serve_nsd
 
 from launchready_tui.checks.emailauth.dns_source import EmailDns
 from launchready_tui.lab.dns_server import DNSServer
@@ -147,116 +147,16 @@ async def serve_scenario(zonedata: dict[str, list[Any]]) -> AsyncIterator[SuiteD
         await server.stop()
 
 
-
-
 # ------------------------------------------------------------------------------------ Debian NSD tier
-
-REQUIRE_REAL_SERVERS = "LAUNCHREADY_REQUIRE_REAL_SERVERS"
-NSD_CONF = """\
-server:
-    ip-address: 127.0.0.1@{port}
-    port: {port}
-    do-ip6: no
-    server-count: 1
-    reuseport: no
-    verbosity: 1
-    hide-version: yes
-    username: ""
-    chroot: ""
-    database: ""
-    zonesdir: "{tmp}"
-    zonelistfile: "{tmp}/zone.list"
-    pidfile: "{tmp}/nsd.pid"
-    xfrdfile: "{tmp}/xfrd.state"
-    xfrdir: "{tmp}"
-    logfile: "{tmp}/nsd.log"
-remote-control:
-    control-enable: no
-{zones}"""
-
-
-def nsd_binary() -> str:
-    """The nsd binary, or skip (fail when LAUNCHREADY_REQUIRE_REAL_SERVERS=1, as tests/realservers does)."""
-    import os
-    import shutil
-
-    path = shutil.which("nsd", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
-    if path is None:
-        message = "nsd is not installed (Debian package 'nsd'; `make test` installs it when run as root)"
-        if os.environ.get(REQUIRE_REAL_SERVERS) == "1":
-            pytest.fail(f"{REQUIRE_REAL_SERVERS}=1 but {message}", pytrace=False)
-        pytest.skip(message)
-    return path
-
-
-def _free_udp_tcp_port() -> int:
-    import socket
-
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port: int = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free port on 127.0.0.1")
-
-
-def _nsd_answers(port: int, origin: str) -> bool:
-    import dns.exception
-    import dns.query
-
-    try:
-        resp = dns.query.udp(dns.message.make_query(origin, "SOA"), "127.0.0.1", port=port, timeout=0.3)
-    except (dns.exception.DNSException, OSError):
-        return False
-    return bool(resp.answer)
 
 
 @contextmanager
 def nsd_serving(zones: dict[str, dns.zone.Zone], workdir: Path) -> Iterator[int]:
     """Run Debian's NSD on a free loopback port serving ``zones`` (origin -> zone); yields the port.
 
-    Our own child process, in its own session, stopped by its pid at the end (and killed if it lingers).
+    Skipped when nsd is missing (failed under LAUNCHREADY_REQUIRE_REAL_SERVERS=1); tests/support/realservers.py
+    runs it as our own child process and stops it by pid.
     """
-    import os
-    import signal
-    import subprocess
-    import time
-
-    binary = nsd_binary()
-    workdir.mkdir(parents=True, exist_ok=True)
-    blocks = []
-    for i, (origin, zone) in enumerate(zones.items()):
-        name = f"z{i}.zone"
-        (workdir / name).write_text(zone.to_text(relativize=False))
-        blocks.append(f'zone:\n    name: "{origin}"\n    zonefile: "{name}"\n')
-    last = ""
-    for _attempt in range(3):
-        port = _free_udp_tcp_port()
-        (workdir / "nsd.conf").write_text(NSD_CONF.format(port=port, tmp=workdir, zones="".join(blocks)))
-        proc = subprocess.Popen([binary, "-d", "-c", str(workdir / "nsd.conf")], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            first = next(iter(zones))
-            deadline = time.monotonic() + 10
-            while proc.poll() is None and not _nsd_answers(port, first) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if proc.poll() is not None or time.monotonic() >= deadline:
-                log = workdir / "nsd.log"
-                last = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-                continue
-            yield port
-            return
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(5)
-    raise RuntimeError(f"nsd did not start:\n{last}")
+    texts = {origin: zone.to_text(relativize=False) for origin, zone in zones.items()}
+    with serve_nsd(workdir, texts) as port:
+        yield port

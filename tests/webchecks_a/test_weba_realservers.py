@@ -7,9 +7,6 @@ live certificate's issuer to letsencrypt.org, as it does for real certificates.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +18,9 @@ import dns.zone
 import pytest
 import yaml
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from support.realservers import TestPKI, make_pki, serve_nginx, serve_nsd
 
 from launchready_tui.checks import dns_basics, headers, providers
 from launchready_tui.checks.base import CheckOptions
@@ -33,9 +30,6 @@ from launchready_tui.checks.runner import run_checks
 from launchready_tui.core import catalogue
 from launchready_tui.core.model import Impact, Status
 from launchready_tui.core.project import parse_project
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared real-server helpers
-from realservers.conftest import _tcp_open, free_port, require_binary, run_server  # noqa: E402
 
 pytestmark = [pytest.mark.realservers, pytest.mark.asyncio]
 
@@ -50,31 +44,10 @@ WEBA_IDS = ("stack.providers", "dns.cloudflare_proxy", "edge.cdn", "edge.waf", "
 # --------------------------------------------------------------------------- PKI named like a public CA
 
 
-def _pki(base: Path) -> tuple[Path, Path, Path]:
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
+def _pki(base: Path) -> TestPKI:
     ca_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Let's Encrypt"),
                          x509.NameAttribute(NameOID.COMMON_NAME, "R11 launchready test")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-          .not_valid_after(now + dt.timedelta(days=30))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    sans = [*ALL_NAMES, *(f"www.{n}" for n in ALL_NAMES)]
-    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, sans[0])]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=80))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(s) for s in sans]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
-    ca_file, chain, key_file = base / "ca.pem", base / "chain.pem", base / "leaf.key"
-    ca_file.write_bytes(ca.public_bytes(pem))
-    chain.write_bytes(leaf.public_bytes(pem) + ca.public_bytes(pem))
-    key_file.write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    return ca_file, chain, key_file
+    return make_pki(base, [*ALL_NAMES, *(f"www.{n}" for n in ALL_NAMES)], ca_name=ca_name, ca_days=30, leaf_days=80)
 
 
 # --------------------------------------------------------------------------- nginx, one server block per case
@@ -95,12 +68,10 @@ RENDER = """
 NGINX = """\
 {user}worker_processes 1;
 error_log {tmp}/error.log info;
-pid {tmp}/nginx.pid;
 events {{ worker_connections 128; }}
 http {{
     access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/t/cb; proxy_temp_path {tmp}/t/p; fastcgi_temp_path {tmp}/t/f;
-    uwsgi_temp_path {tmp}/t/u; scgi_temp_path {tmp}/t/s;
+    {temp_paths}
     types {{ text/html html; }}
     default_type text/html;
     charset utf-8;
@@ -139,24 +110,17 @@ class Nginx:
 
 @pytest.fixture(scope="module")
 def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
-    binary = require_binary("nginx", "nginx")
     base = tmp_path_factory.mktemp("weba-nginx")
-    ca_file, chain, key = _pki(base)
-    for sub in ("www", "old", "badutf", "t/cb", "t/p", "t/f", "t/u", "t/s"):
+    pki = _pki(base)
+    for sub in ("www", "old", "badutf"):
         (base / sub).mkdir(parents=True)
     (base / "www" / "index.html").write_text("<!doctype html><title>current</title><p>" + "current site " * 200)
     (base / "old" / "index.html").write_text("<!doctype html><title>old</title><p>" + "an old server " * 10)
     (base / "badutf" / "index.html").write_bytes(
         b"<!doctype html><title>\xff\xfe broken \xc3</title><script src=\"https://cdn.example.org/x.js\"></script>")
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    ports = {k: free_port() for k in ("main", "both", "v4only", "diff")}
-    conf = base / "nginx.conf"
-    conf.write_text(NGINX.format(user=user, tmp=base, chain=chain, key=key, hard=HARD, cors=CORS, render=RENDER,
-                                 **ports))
-    argv = [binary, "-p", f"{base}/", "-c", str(conf), "-e", str(base / "error.log"), "-g", "daemon off;"]
-    with run_server(argv, [base / "console.log", base / "error.log"],
-                    lambda: all(_tcp_open(p) for p in ports.values()), "nginx"):
-        yield Nginx(ports, ca_file)
+    with serve_nginx(base, NGINX, ("main", "both", "v4only", "diff"), chain=pki.leaf_cert_file,
+                     key=pki.leaf_key_file, hard=HARD, cors=CORS, render=RENDER) as ports:
+        yield Nginx(ports, pki.ca_file)
 
 
 # --------------------------------------------------------------------------- NSD: parent, signed and bogus zones
@@ -193,51 +157,9 @@ def _zones() -> dict[str, str]:
     return {"test": parent, "signed.test": signed_text, "bogus.test": bogus_text, "weba.test": weba, IDN: idn}
 
 
-NSD_CONF = """\
-server:
-    ip-address: 127.0.0.1@{port}
-    port: {port}
-    do-ip6: no
-    server-count: 1
-    reuseport: no
-    verbosity: 1
-    username: ""
-    chroot: ""
-    database: ""
-    zonesdir: "{tmp}"
-    zonelistfile: "{tmp}/zone.list"
-    pidfile: "{tmp}/nsd.pid"
-    xfrdfile: "{tmp}/xfrd.state"
-    xfrdir: "{tmp}"
-    logfile: "{tmp}/nsd.log"
-remote-control:
-    control-enable: no
-"""
-
-
-def _nsd_up(port: int) -> bool:
-    import dns.message
-    import dns.query
-
-    try:
-        r = dns.query.udp(dns.message.make_query("hard.weba.test", "A"), "127.0.0.1", port=port, timeout=0.3)
-    except Exception:
-        return False
-    return bool(r.answer)
-
-
 @pytest.fixture(scope="module")
 def nsd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = require_binary("nsd", "nsd")
-    base = tmp_path_factory.mktemp("weba-nsd")
-    conf_text = ""
-    for origin, text in _zones().items():
-        (base / f"{origin}.zone").write_text(text)
-        conf_text += f'zone:\n    name: "{origin}"\n    zonefile: "{origin}.zone"\n'
-    port = free_port(udp_too=True)
-    (base / "nsd.conf").write_text(NSD_CONF.format(port=port, tmp=base) + conf_text)
-    with run_server([binary, "-d", "-c", str(base / "nsd.conf")], [base / "console.log", base / "nsd.log"],
-                    lambda: _nsd_up(port), "nsd"):
+    with serve_nsd(tmp_path_factory.mktemp("weba-nsd"), _zones()) as port:
         yield f"127.0.0.1:{port}"
 
 

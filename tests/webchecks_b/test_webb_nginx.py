@@ -11,7 +11,6 @@ LAUNCHREADY_REQUIRE_REAL_SERVERS=1.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Any
 
 import pytest
 import yaml
-from realservers.conftest import NsdServer, ServerStartError, _tcp_open, free_port, require_binary, run_server
+from realservers.conftest import NsdServer
+from support.realservers import serve_nginx
 
 from launchready_tui.checks.context import NetworkOptions, check_context
 from launchready_tui.checks.runner import run_checks
@@ -42,11 +42,7 @@ error_log {tmp}/error.log info;
 events {{ worker_connections 256; }}
 http {{
     access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/temp/client_body;
-    proxy_temp_path {tmp}/temp/proxy;
-    fastcgi_temp_path {tmp}/temp/fastcgi;
-    uwsgi_temp_path {tmp}/temp/uwsgi;
-    scgi_temp_path {tmp}/temp/scgi;
+    {temp_paths}
     types {{ text/html html; text/css css; application/json json; }}
     default_type application/octet-stream;
     server_tokens off;
@@ -137,7 +133,6 @@ def _site(root: Path, extra: str = "") -> None:
 
 @pytest.fixture(scope="module")
 def nginx_cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
-    binary = require_binary("nginx", "nginx")
     base = tmp_path_factory.mktemp("webb-nginx")
     leaf = LabCA(base / "ca").issue("webb", NAMES, valid_days=60)
     _site(base / "good")
@@ -148,28 +143,10 @@ def nginx_cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
         chunk = b"<p>" + b"x" * 1020 + b"</p>\n"
         for _ in range(BIG_BYTES // len(chunk)):
             fh.write(chunk)
-    for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (base / "temp" / sub).mkdir(parents=True)
     chain = "\n".join(f"        location = /h{i} {{ return 302 /h{i + 1}; }}" for i in range(1, 21))
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    last: Exception | None = None
-    for _attempt in range(3):
-        ports = free_port(), free_port(), free_port()
-        conf = base / "nginx.conf"
-        conf.write_text(CONF.format(user=user, tmp=base, cert=leaf.cert_file, key=leaf.key_file, chain=chain,
-                                    http_port=ports[0], https_port=ports[1], flawed_port=ports[2]))
-        argv = [binary, "-p", f"{base}/", "-c", str(conf), "-e", str(base / "error.log"),
-                "-g", f"daemon off; pid {base}/nginx.pid;"]
-        try:
-            with run_server(argv, [base / "console.log", base / "error.log"],
-                            lambda p=ports: all(_tcp_open(x) for x in p), "nginx"):
-                yield Nginx(*ports, ca_file=base / "ca" / "lab-ca.pem")
-                return
-        except ServerStartError as exc:
-            if "Address already in use" not in str(exc):
-                raise
-            last = exc
-    raise ServerStartError(f"nginx could not get free ports: {last}")
+    with serve_nginx(base, CONF, ("http_port", "https_port", "flawed_port"), cert=leaf.cert_file,
+                     key=leaf.key_file, chain=chain) as ports:
+        yield Nginx(ports["http_port"], ports["https_port"], ports["flawed_port"], ca_file=base / "ca" / "lab-ca.pem")
 
 
 OWNED = ("routing.http_to_https", "routing.canonical_host", "routing.redirect_chain", "tls.cert_expiry",
