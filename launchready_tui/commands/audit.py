@@ -37,8 +37,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 LOAD_PREFIX = "load."
-LOAD_NOT_RUN = ("not run: the load test takes minutes and sends real traffic, so it runs only when asked for — "
-                "`launchready loadtest`, or `launchready audit --stage 6`")
+LOAD_NOT_RUN = ("not run: a load test sends real traffic, so it runs only when asked for — "
+                "`launchready audit --stage 6` for a short sanity run (about 25 s), "
+                "`launchready loadtest` for the full 10→100 users plan")
 
 
 def select(args: argparse.Namespace) -> list[CheckSpec]:
