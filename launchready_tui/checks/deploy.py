@@ -2,7 +2,9 @@
 environment, no secrets behind public prefixes, runtime versions that agree, and two manual items
 (staging separate from production, a rollback path) with hints read from the repository.
 
-All of it is local (git and files), run in a worker thread; nothing is sent anywhere.
+All of it is local (git and files), run in a worker thread; nothing is sent anywhere. The file list and
+the inventory of env reads and ``.env`` files are made once per run (``ctx.shared``) for the checks that
+need them.
 """
 
 from __future__ import annotations
@@ -37,6 +39,21 @@ def _files(target: RepoTarget) -> list[str]:
     root = target.git_root or target.path
     assert root is not None
     return list_git_files(root)[0] if target.git_root else list_plain_files(root)
+
+
+async def _repo_files(ctx: CheckContext) -> tuple[Path, list[str]] | Outcome:
+    """(root, tracked or plain files) of the project's repository, listed once per run; an Outcome when the
+    repository is not configured or cannot be listed."""
+    target = _target_or_outcome(ctx)
+    if isinstance(target, Outcome):
+        return target
+    root = target.git_root or target.path
+    assert root is not None
+    try:
+        files = await ctx.shared.once(("repo-files", str(root)), lambda: asyncio.to_thread(_files, target))
+    except GitError as exc:
+        return Outcome(Status.ERROR, f"could not list the repository's files: {exc}")
+    return root, files
 
 
 def _read(root: Path, rel: str) -> str:
@@ -115,10 +132,7 @@ async def deploy_env_ignored(ctx: CheckContext) -> Outcome:
 # deploy.env_documented / deploy.public_prefix_secrets
 
 
-def _inventory(target: RepoTarget) -> dict[str, Any]:
-    root = target.git_root or target.path
-    assert root is not None
-    files = _files(target)
+def _read_inventory(root: Path, files: list[str]) -> dict[str, Any]:
     code = [(rel, _read(root, rel)) for rel in files[:MAX_CODE_FILES] if ev_mod.is_code_file(rel)]
     reads = ev_mod.find_reads(code)
     env_files = {}
@@ -126,6 +140,15 @@ def _inventory(target: RepoTarget) -> dict[str, Any]:
     for name in sorted(names):
         env_files[name] = ev_mod.parse_dotenv(name, _read(root, name))
     return {"root": root, "files": files, "reads": reads, "env_files": env_files}
+
+
+async def _inventory(ctx: CheckContext) -> dict[str, Any] | Outcome:
+    """Env variables the code reads and the ``.env`` files at the root, read once per run."""
+    listed = await _repo_files(ctx)
+    if isinstance(listed, Outcome):
+        return listed
+    root, files = listed
+    return await ctx.shared.once(("env-inventory", str(root)), lambda: asyncio.to_thread(_read_inventory, root, files))
 
 
 def _platform_envs(root: Path, files: list[str]) -> dict[str, set[str]]:
@@ -158,13 +181,9 @@ def _platform_envs(root: Path, files: list[str]) -> dict[str, set[str]]:
 
 
 async def deploy_env_documented(ctx: CheckContext) -> Outcome:
-    target = _target_or_outcome(ctx)
-    if isinstance(target, Outcome):
-        return target
-    try:
-        inv = await asyncio.to_thread(_inventory, target)
-    except GitError as exc:
-        return Outcome(Status.ERROR, f"could not list the repository's files: {exc}")
+    inv = await _inventory(ctx)
+    if isinstance(inv, Outcome):
+        return inv
     reads: ev_mod.EnvReads = inv["reads"]
     env_files: dict[str, ev_mod.DotenvFile] = inv["env_files"]
     examples = {n: f for n, f in env_files.items() if ev_mod.is_example_env(n)}
@@ -210,13 +229,9 @@ async def deploy_env_documented(ctx: CheckContext) -> Outcome:
 
 
 async def deploy_public_prefix_secrets(ctx: CheckContext) -> Outcome:
-    target = _target_or_outcome(ctx)
-    if isinstance(target, Outcome):
-        return target
-    try:
-        inv = await asyncio.to_thread(_inventory, target)
-    except GitError as exc:
-        return Outcome(Status.ERROR, f"could not list the repository's files: {exc}")
+    inv = await _inventory(ctx)
+    if isinstance(inv, Outcome):
+        return inv
     reads: ev_mod.EnvReads = inv["reads"]
     env_files: dict[str, ev_mod.DotenvFile] = inv["env_files"]
     flagged: dict[str, list[str]] = {}
@@ -232,7 +247,7 @@ async def deploy_public_prefix_secrets(ctx: CheckContext) -> Outcome:
     evidence = {"flagged": [{"name": n, "prefix": ev_mod.public_prefix_of(n), "where": w}
                             for n, w in sorted(flagged.items())],
                 "public_names_seen": public_names}
-    target_s = str(target.git_root or target.path)
+    target_s = str(inv["root"])
     if flagged:
         names = ", ".join(sorted(flagged))
         return Outcome(Status.FAIL, f"these look like secrets but their prefix ships them to every browser: {names}",
@@ -247,15 +262,10 @@ async def deploy_public_prefix_secrets(ctx: CheckContext) -> Outcome:
 
 
 async def deploy_runtime_pinned(ctx: CheckContext) -> Outcome:
-    target = _target_or_outcome(ctx)
-    if isinstance(target, Outcome):
-        return target
-    root = target.git_root or target.path
-    assert root is not None
-    try:
-        files = await asyncio.to_thread(_files, target)
-    except GitError as exc:
-        return Outcome(Status.ERROR, f"could not list the repository's files: {exc}")
+    listed = await _repo_files(ctx)
+    if isinstance(listed, Outcome):
+        return listed
+    root, files = listed
     pins = await asyncio.to_thread(find_pins, root, files)
     evidence: dict[str, Any] = {"pins": [{"runtime": p.runtime, "source": p.source, "value": p.raw} for p in pins]}
     bad = disagreements(pins)
