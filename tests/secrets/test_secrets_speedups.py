@@ -7,6 +7,7 @@ import json
 import os
 import random
 import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from secrets_helpers import GIT_ENV, git
 
 from launchready_tui.checks.secrets.anchors import Anchor, analyse, anchored_finditer
-from launchready_tui.checks.secrets.control import Control
+from launchready_tui.checks.secrets.control import Cancelled, Control
 from launchready_tui.checks.secrets.diffparse import Fragment, FragmentParser, LineParser
 from launchready_tui.checks.secrets.engine import WINDOW_MODE_MIN, Scanner, lower_same_length
 from launchready_tui.checks.secrets.history import log_command, scan_history
@@ -254,3 +255,47 @@ def test_history_scan_numbers_lines_like_the_reference(make_repo: Callable[..., 
                                         .replace("line 30\n", f"u = '{key}'\n")})
     scan = scan_history(repo, Scanner(RULESETS["launchready.toml"]), Control())
     assert sorted((h.path, h.match.line) for h in scan.hits) == [("app.js", 7), ("app.js", 30)]
+
+
+# -- the streaming reader ---------------------------------------------------------------------------------------
+
+
+def _git_log_running(repo: Path) -> bool:
+    out = subprocess.run(["pgrep", "-f", f"-C {repo} --no-pager log"], capture_output=True)
+    return bool(out.stdout.strip())
+
+
+def test_git_failing_part_way_reports_coverage_not_a_crash(make_repo: Callable[..., Path]) -> None:
+    """A missing object stops ``git log`` part-way: what was covered is kept, the error says where it stopped."""
+    key = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8"
+    repo = make_repo({"old.txt": "first version\n"}, {"old.txt": "second version\n"},
+                     {"new.js": f"const t = '{key}'\n"})
+    blob = git(repo, "rev-parse", "HEAD~2:old.txt").strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # the oldest commit's blob is gone
+    scan = scan_history(repo, Scanner(RULESETS["launchready.toml"]), Control())
+    assert scan.error is not None and "of 3 commits" in scan.error
+    assert blob[:7] in scan.error or "unable" in scan.error or "bad object" in scan.error
+    assert [h.match.rule.id for h in scan.hits] == ["github-pat"]  # the newest commit was scanned
+    assert not _git_log_running(repo)
+
+
+def test_a_failing_consumer_kills_git_and_stops_the_reader(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(*({f"f{i}.txt": f"api_key = 'value{i}'\n" * 50} for i in range(30)))
+
+    class Boom(Scanner):
+        def scan(self, text: str, path: str | None = None, commit: str | None = None) -> list:  # type: ignore[override]
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        scan_history(repo, Boom(RULESETS["launchready.toml"]), Control())
+    assert not _git_log_running(repo)
+    assert not [t for t in threading.enumerate() if t.name.startswith("git-log-")]
+
+
+def test_cancel_before_git_answers_is_prompt(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"a.txt": "x\n"}, {"b.txt": "y\n"})
+    control = Control()
+    control.stop.set()
+    with pytest.raises(Cancelled):
+        scan_history(repo, Scanner(RULESETS["launchready.toml"]), control)
+    assert not _git_log_running(repo)
