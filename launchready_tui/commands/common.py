@@ -30,7 +30,12 @@ def add_network_options(p: argparse.ArgumentParser, formats: tuple[str, ...]) ->
     p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     p.add_argument("--fail-on", choices=("fail", "warn", "never"), default="fail",
                    help="exit 1 when a finding is at or above this level (default: fail)")
-    g = p.add_argument_group("network")
+    add_network_group(p)
+
+
+def add_network_group(p: argparse.ArgumentParser, title: str = "network") -> None:
+    """The shared network options (read back with ``network_options(args)``)."""
+    g = p.add_argument_group(title)
     g.add_argument("--nameserver", action="append", default=[], metavar="HOST[:PORT]",
                    help="resolve through these servers only (repeatable)")
     g.add_argument("--resolve", action="append", default=[], metavar="HOST:PORT:ADDR",

@@ -16,7 +16,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from launchready_tui.commands.common import EXIT_FINDINGS, EXIT_OK, UsageError, network_options, say
+from launchready_tui.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    UsageError,
+    add_network_group,
+    add_project_option,
+    network_options,
+    say,
+)
 
 if TYPE_CHECKING:
     from launchready_tui.checks.runner import CheckEvent
@@ -32,8 +40,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser("handover", help="export the handover document (md, html, pdf)",
                        description="Run the stage-7 checks and write the handover document: who owns what, where "
                        "settings and secrets live (never a secret), how to deploy and roll back, whom to call.")
-    p.add_argument("--project", metavar="PATH", default="launchready.yaml",
-                   help="project file (default: ./launchready.yaml)")
+    add_project_option(p)
     p.add_argument("--format", default="md,html,pdf", metavar="LIST",
                    help="comma-separated formats: md, html, pdf (default: all three)")
     p.add_argument("--output", default=".", metavar="DIR", help="folder to write into (default: the current one)")
@@ -46,16 +53,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--results", metavar="FILE",
                    help="a `launchready audit --format json` report whose results (capacity note, monitoring, "
                    "risks) go into the document; checks run now replace its entries")
-    g = p.add_argument_group("network (for the e-mail re-check)")
-    g.add_argument("--nameserver", action="append", default=[], metavar="HOST[:PORT]",
-                   help="resolve through these servers only (repeatable)")
-    g.add_argument("--resolve", action="append", default=[], metavar="HOST:PORT:ADDR",
-                   help="use ADDR for HOST:PORT instead of DNS, as curl (repeatable)")
-    g.add_argument("--connect-to", action="append", default=[], metavar="HOST1:PORT1:HOST2:PORT2",
-                   help="connect to HOST2:PORT2 for requests to HOST1:PORT1, as curl (repeatable)")
-    g.add_argument("--ca-file", metavar="PEM", help="trust this CA in addition to the system store")
-    g.add_argument("--dns-timeout", type=float, default=3.0, metavar="S", help="per-query DNS timeout (default 3)")
-    g.add_argument("--timeout", type=float, default=10.0, metavar="S", help="HTTP timeout (default 10)")
+    add_network_group(p, "network (for the e-mail re-check)")
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
