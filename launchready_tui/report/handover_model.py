@@ -10,6 +10,7 @@ are line breaks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from launchready_tui.core.risk import rank_risks
 from launchready_tui.core.stages import STAGES
 
 NOT_ANSWERED = "not answered"
+INLINE_CODE = re.compile(r"`([^`\n]+)`")  # the one inline markup (see above); group 1 is the code
 EXPIRY_WARN_DAYS = 60  # handover.md §1.10: domains or certificates expiring within 60 days are open risks
 REVIEW_AFTER_DAYS = 90
 

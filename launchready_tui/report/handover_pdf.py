@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import unicodedata
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from launchready_tui.report.handover_model import (
+    INLINE_CODE,
     Block,
     Bullets,
     Checklist,
@@ -34,7 +34,6 @@ from launchready_tui.report.handover_model import (
 FONT = "DejaVuSans"
 _STYLES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf",
            "BI": "DejaVuSans-BoldOblique.ttf"}
-_TICKS = re.compile(r"`([^`\n]+)`")
 BODY_PT = 9.5
 SMALL_PT = 8
 TABLE_WIDE_PT = 7.5  # tables of more than five columns (accounts, env vars)
@@ -75,7 +74,7 @@ def coverage_problems(doc: HandoverDoc) -> list[str]:
 
 
 def _plain(text: str) -> str:
-    return _TICKS.sub(lambda m: m.group(1), text)
+    return INLINE_CODE.sub(lambda m: m.group(1), text)
 
 
 def render_pdf(doc: HandoverDoc) -> bytes:

@@ -10,9 +10,9 @@ the PDF renderer fails).
 from __future__ import annotations
 
 import html
-import re
 
 from launchready_tui.report.handover_model import (
+    INLINE_CODE,
     Block,
     Bullets,
     Checklist,
@@ -22,8 +22,6 @@ from launchready_tui.report.handover_model import (
     Para,
     Table,
 )
-
-_TICKS = re.compile(r"`([^`\n]+)`")
 
 # --------------------------------------------------------------------------------------------------------
 # Markdown
@@ -115,7 +113,7 @@ code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; background: 
 def _h(text: str) -> str:
     """Escape, then turn `code` spans into <code> (the only inline markup) and newlines into <br>."""
     escaped = html.escape(text, quote=True)
-    escaped = _TICKS.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
+    escaped = INLINE_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
     return escaped.replace("\n", "<br>")
 
 
