@@ -248,6 +248,38 @@ def test_section_parser_equals_reference(make_repo: Callable[..., Path], small_r
         assert _fragments(FragmentParser, data, [1, 13, 200, 4096], section_cap=64) == reference
 
 
+ODD_LOG = "\n".join([
+    "diff --git a/orphan.txt b/orphan.txt",  # a section before any commit header: ignored by both
+    "+++ b/orphan.txt", "@@ -0,0 +1 @@", "+lost",
+    "\x1ecommit\x1f" + "a" * 40 + "\x1f1700000000\x1fAda", "",
+    "diff --git a/x.py b/x.py", "index 1..2 100644", "--- a/x.py", "+++ b/x.py",
+    "@@ weird header @@", "+dropped: no valid hunk header yet",
+    "@@ -1,2 +5,3 @@ def f():", "-old", "\\ No newline at end of file", "+new 5", "++ plus 6", "+++ triple 7",
+    "\\ No newline at end of file",
+    "@@ -9 +12 @@", "+twelve", "+", "+fourteen",
+    "@@ not a hunk @@", "+still fifteen",
+    "diff --git a/gone.txt b/gone.txt", "deleted file mode 100644", "--- a/gone.txt", "+++ /dev/null",
+    "@@ -1 +0,0 @@", "-bye",
+    "diff --git a/bin.png b/bin.png", "new file mode 100644", "Binary files /dev/null and b/bin.png differ",
+    "\x1ecommit\x1f" + "b" * 40 + "\x1fnot-a-date\x1fBob",
+    "\x1ecommit\x1f" + "c" * 40 + "\x1f1700000100\x1fCy", "",
+    'diff --git "a/sp ace\\tx.js" "b/sp ace\\tx.js"', '+++ "b/sp ace\\tx.js"', "@@ -0,0 +1,2 @@", "+a\r", "+b",
+]) + "\n"
+
+
+def test_section_parser_equals_reference_on_odd_text() -> None:
+    """Hand-written oddities: a section before any commit, hunk headers that do not parse, "++"/"+++" added
+    lines, no-newline markers, deleted and binary files, a bad date, a quoted path with a tab, CRLF."""
+    data = ODD_LOG.encode()
+    reference = _fragments(LineParser, data, [1 << 20])
+    assert [(f[3], f[5]) for f in reference[0]] == [
+        ("x.py", (5, 6, 7, 12, 13, 14, 15)), ("sp ace\tx.js", (1, 2))]
+    assert reference[1] == 3
+    for sizes in ([1 << 20], [1, 2, 3], [10, 50]):
+        for cap in (1 << 20, 8, 40):
+            assert _fragments(FragmentParser, data, sizes, section_cap=cap) == reference
+
+
 def test_history_scan_numbers_lines_like_the_reference(make_repo: Callable[..., Path]) -> None:
     key = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     body = "".join(f"line {i}\n" for i in range(1, 40))

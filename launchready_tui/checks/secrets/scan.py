@@ -122,6 +122,7 @@ def text_findings(text: str, ruleset: RuleSet, *, url: str, where: str = "bundle
     out = []
     encoded_upto = 0
     offset_chars = 0
+    single_line = "\n" not in text[: min(len(text), 200_000)]
     for m in prefer(matches):
         verdict = classify(m, ruleset, where=where)
         if verdict is None:
@@ -132,7 +133,6 @@ def text_findings(text: str, ruleset: RuleSet, *, url: str, where: str = "bundle
         else:
             offset_chars = len(text[:m.secret_start].encode("utf-8", "replace"))
         encoded_upto = m.secret_start
-        single_line = "\n" not in text[: min(len(text), 200_000)]
         f = make_finding(m, verdict, file=None, commit=None, url=url, source=source,
                          line=None if (single_line and source is None) else m.line, offset=offset_chars)
         out.append(f)
