@@ -416,7 +416,8 @@ def main() -> None:
             if dense is not None:
                 summary["history dense"] = bench_history("dense", dense.path, scanner, args.runs, [])
             for repo in args.repo:
-                summary[f"history {repo.name}"] = bench_history(repo.name[:10], repo, scanner, args.runs, [])
+                label = (repo.resolve().parent.name if repo.name in ("repo", ".git") else repo.name)[:10]
+                summary[f"history {label}"] = bench_history(label, repo, scanner, args.runs, [])
         if "tree" not in args.skip:
             print("working tree (target: >= 20x faster than detect-secrets)")
             summary["tree vs detect-secrets"] = bench_tree(realistic.path, args.runs, args.ds_runs, tmp)
