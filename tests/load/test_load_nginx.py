@@ -26,12 +26,6 @@ pytestmark = pytest.mark.realservers
 
 
 CONF = """\
-{user}worker_processes 1;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    {temp_paths}
     default_type text/plain;
     limit_req_zone $server_name zone=knee:1m rate=20r/s;
     server {{
@@ -43,7 +37,6 @@ http {{
         location = /limited.txt {{ limit_req zone=knee burst=5 nodelay; }}
         location = /error {{ return 500 "broken\\n"; }}
     }}
-}}
 """
 
 
@@ -65,8 +58,8 @@ def load_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadNginx]:
     docroot.mkdir()
     (docroot / "fast.txt").write_text("fast\n")
     (docroot / "limited.txt").write_text("limited\n")
-    with serve_nginx(base, CONF, ("port",), cert=pki.leaf_cert_file, key=pki.leaf_key_file,
-                     docroot=docroot) as ports:
+    with serve_nginx(base, CONF, ("port",), connections=1024, access_log=False, log_level="warn",
+                     cert=pki.leaf_cert_file, key=pki.leaf_key_file, docroot=docroot) as ports:
         yield LoadNginx(ports["port"], pki.ca_file)
 
 

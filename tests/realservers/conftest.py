@@ -48,13 +48,7 @@ class NginxServer:
         return rules
 
 
-NGINX_CONF = """\
-{user}worker_processes 1;
-error_log {tmp}/error.log info;
-events {{ worker_connections 256; }}
-http {{
-    access_log {tmp}/access.log;
-    {temp_paths}
+NGINX_HTTP = """\
     types {{ text/html html; application/javascript js; application/octet-stream bin; }}
     default_type application/octet-stream;
     server_tokens off;
@@ -85,7 +79,6 @@ http {{
         server_name real.test;
         return 301 https://www.real.test$request_uri;
     }}
-}}
 """
 
 
@@ -98,7 +91,7 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NginxServ
     (docroot / "index.html").write_text(f"<!doctype html><title>real</title><p>{INDEX_MARKER}</p>\n")
     (docroot / "app.js").write_text("console.log('hello from nginx');\n")
     (docroot / "big.bin").write_bytes(b"x" * BIG_FILE_BYTES)
-    with serve_nginx(base, NGINX_CONF, ("http_port", "https_port"), cert=pki.leaf_cert_file,
+    with serve_nginx(base, NGINX_HTTP, ("http_port", "https_port"), cert=pki.leaf_cert_file,
                      key=pki.leaf_key_file, docroot=docroot) as ports:
         yield NginxServer(ports["http_port"], ports["https_port"], pki, docroot, base / "error.log")
 

@@ -221,31 +221,37 @@ def run_server(argv: list[str], logs: list[Path], ready: Callable[[], bool],
 
 # --------------------------------------------------------------------------- nginx
 
-# Inside ``http { }``: every temp file in the test's own directory.
-NGINX_TEMP_PATHS = (
-    "client_body_temp_path {tmp}/temp/client_body; proxy_temp_path {tmp}/temp/proxy; "
-    "fastcgi_temp_path {tmp}/temp/fastcgi; uwsgi_temp_path {tmp}/temp/uwsgi; scgi_temp_path {tmp}/temp/scgi;"
-)
+_NGINX_MAIN = """\
+{user}worker_processes 1;
+error_log {tmp}/error.log {log_level};
+events {{ worker_connections {connections}; }}
+http {{
+    access_log {access_log};
+    client_body_temp_path {tmp}/temp/client_body; proxy_temp_path {tmp}/temp/proxy;
+    fastcgi_temp_path {tmp}/temp/fastcgi; uwsgi_temp_path {tmp}/temp/uwsgi; scgi_temp_path {tmp}/temp/scgi;
+"""
 
 
 @contextmanager
-def serve_nginx(base: Path, config: str, ports: Sequence[str], **values: object) -> Iterator[dict[str, int]]:
-    """Run nginx with ``config`` (a ``str.format`` template) until the block exits; yields {port name: port}.
+def serve_nginx(base: Path, http_body: str, ports: Sequence[str], *, connections: int = 256,
+                access_log: bool = True, log_level: str = "info", **values: object) -> Iterator[dict[str, int]]:
+    """Run nginx until the block exits; yields {port name: free port}.
 
-    The template gets ``user`` (a ``user root;`` line when running as root: the workers must read the 0700
-    tmp dir), ``tmp`` (= ``base``), ``temp_paths`` (``NGINX_TEMP_PATHS``), one free port per name in
-    ``ports`` and ``values``. The pid file and ``daemon off`` come from the command line: no ``pid`` line.
+    ``http_body`` is what goes inside ``http { }`` (types, TLS files, ``server`` blocks), a ``str.format``
+    template given ``tmp`` (= ``base``), one port per name in ``ports`` and ``values``. The rest is ours:
+    one worker (run as root when we are root: the workers must read the 0700 tmp dir), logs and temp files
+    under ``base``, ``daemon off`` and the pid file from the command line.
     """
     binary = require_binary("nginx", "nginx")
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (base / "temp" / sub).mkdir(parents=True, exist_ok=True)
-    user = "user root;\n" if os.geteuid() == 0 else ""
+    main = _NGINX_MAIN.format(user="user root;\n" if os.geteuid() == 0 else "", tmp=base, log_level=log_level,
+                              connections=connections, access_log=f"{base}/access.log" if access_log else "off")
     last: Exception | None = None
     for _attempt in range(3):
         chosen = {name: free_port() for name in ports}
         conf = base / "nginx.conf"
-        conf.write_text(config.format(user=user, tmp=base, temp_paths=NGINX_TEMP_PATHS.format(tmp=base),
-                                      **chosen, **values))
+        conf.write_text(main + http_body.format(tmp=base, **chosen, **values) + "}\n")
         argv = [binary, "-p", f"{base}/", "-c", str(conf), "-e", str(base / "error.log"),
                 "-g", f"daemon off; pid {base}/nginx.pid;"]
         try:

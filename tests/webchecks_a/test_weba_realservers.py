@@ -65,13 +65,7 @@ RENDER = """
         add_header x-render-origin-server Render always;
         add_header cf-ray 8f1e2d3c4b5a6978-AMS always;"""
 
-NGINX = """\
-{user}worker_processes 1;
-error_log {tmp}/error.log info;
-events {{ worker_connections 128; }}
-http {{
-    access_log {tmp}/access.log;
-    {temp_paths}
+NGINX_HTTP = """\
     types {{ text/html html; }}
     default_type text/html;
     charset utf-8;
@@ -88,7 +82,6 @@ http {{
     server {{ listen 127.0.0.1:{v4only} ssl; server_name _; root {tmp}/www; }}
     server {{ listen 127.0.0.1:{diff} ssl; server_name _; root {tmp}/www; }}
     server {{ listen [::1]:{diff} ssl; server_name _; root {tmp}/old; }}
-}}
 """
 
 
@@ -118,7 +111,7 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
     (base / "old" / "index.html").write_text("<!doctype html><title>old</title><p>" + "an old server " * 10)
     (base / "badutf" / "index.html").write_bytes(
         b"<!doctype html><title>\xff\xfe broken \xc3</title><script src=\"https://cdn.example.org/x.js\"></script>")
-    with serve_nginx(base, NGINX, ("main", "both", "v4only", "diff"), chain=pki.leaf_cert_file,
+    with serve_nginx(base, NGINX_HTTP, ("main", "both", "v4only", "diff"), connections=128, chain=pki.leaf_cert_file,
                      key=pki.leaf_key_file, hard=HARD, cors=CORS, render=RENDER) as ports:
         yield Nginx(ports, pki.ca_file)
 

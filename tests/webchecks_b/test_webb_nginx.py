@@ -37,12 +37,6 @@ PAGE = ('<!doctype html><html><head><title>real</title><link rel="stylesheet" hr
         '{extra}</head><body>' + "<p>Lorem ipsum dolor sit amet, consectetur adipiscing.</p>" * 80 + "</body></html>")
 
 CONF = """\
-{user}worker_processes 1;
-error_log {tmp}/error.log info;
-events {{ worker_connections 256; }}
-http {{
-    access_log {tmp}/access.log;
-    {temp_paths}
     types {{ text/html html; text/css css; application/json json; }}
     default_type application/octet-stream;
     server_tokens off;
@@ -106,7 +100,6 @@ http {{
                               try_files /me.json =404; }}
         location = /account {{ add_header Cache-Control "public, max-age=600" always; try_files /index.html =404; }}
     }}
-}}
 """
 
 
