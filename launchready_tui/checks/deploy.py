@@ -332,15 +332,20 @@ def _answer(ctx: CheckContext, check_id: str) -> tuple[bool | None, str]:
     return None, note
 
 
-async def deploy_staging_separate(ctx: CheckContext) -> Outcome:
+async def _hint_files(ctx: CheckContext) -> tuple[Path, list[str]] | None:
+    """Root and files for the manual items' hints (none without a repository; no file hints when it cannot
+    be listed: a hint is never worth an error)."""
     target = repo_target(ctx)
+    if target.path is None:
+        return None
+    listed = await _repo_files(ctx)
+    return (target.git_root or target.path), ([] if isinstance(listed, Outcome) else listed[1])
+
+
+async def deploy_staging_separate(ctx: CheckContext) -> Outcome:
     hints: dict[str, Any] = {}
-    if target.path is not None:
-        root = target.git_root or target.path
-        try:
-            files = await asyncio.to_thread(_files, target)
-        except GitError:
-            files = []
+    if (found := await _hint_files(ctx)) is not None:
+        root, files = found
         hints = await asyncio.to_thread(_workflow_hints, root, files)
         hints["platforms"] = _platforms(root, files)
         hints["env_files"] = sorted(p.name for p in root.glob(".env.*") if ev_mod.environment_of(p.name))
@@ -364,14 +369,9 @@ async def deploy_staging_separate(ctx: CheckContext) -> Outcome:
 
 
 async def deploy_rollback_path(ctx: CheckContext) -> Outcome:
-    target = repo_target(ctx)
     hints: dict[str, Any] = {}
-    if target.path is not None:
-        root = target.git_root or target.path
-        try:
-            files = await asyncio.to_thread(_files, target)
-        except GitError:
-            files = []
+    if (found := await _hint_files(ctx)) is not None:
+        root, files = found
         hints["platforms"] = _platforms(root, files)
         hints["runbooks"] = [f for f in files if re.search(r"(?i)(rollback|runbook|deploy(ment)?)\.md$", f)]
         hints["migrations"] = sorted({f.split("/migrations/")[0] + "/migrations" for f in files if "/migrations/" in f
