@@ -23,7 +23,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from launchready_tui.checks import monitor_apis
+from launchready_tui.checks import monitor_apis, web_requests
 from launchready_tui.checks.base import CheckContext
 from launchready_tui.checks.fixes import fix_for
 from launchready_tui.checks.monitor_health import cached_reason, edge_of, read_health
@@ -99,7 +99,7 @@ async def _get(ctx: CheckContext, url: str) -> Response | FetchError:
 async def monitor_health_endpoint(ctx: CheckContext) -> Outcome:
     check_id = "monitor.health_endpoint"
     home_url = f"https://{ctx.project.domain}/"
-    home = await _get(ctx, home_url)
+    home = await web_requests.get(ctx, home_url)  # the run's shared home page
     home_ok = isinstance(home, Response) and home.status < 500
     chosen: str | None = None
     first: Response | FetchError | None = None
@@ -418,7 +418,7 @@ async def monitor_alert_route(ctx: CheckContext) -> Outcome:
 
 
 async def _bundle_dsns(ctx: CheckContext) -> list[str]:
-    home = await _get(ctx, f"https://{ctx.project.domain}/")
+    home = await web_requests.get(ctx, f"https://{ctx.project.domain}/")  # the run's shared home page
     if not isinstance(home, Response) or home.status >= 400:
         return []
     found = dsns_in(home.text)
@@ -427,7 +427,7 @@ async def _bundle_dsns(ctx: CheckContext) -> list[str]:
         url = urljoin(home.url, src)
         if host_of(url) != host_of(home.url):
             continue
-        got = await _get(ctx, url)
+        got = await web_requests.get(ctx, url, body_cap=256 * 1024)  # shared with edge.static_cache
         if isinstance(got, Response) and got.status < 400:
             found += dsns_in(got.text)
     return sorted(set(found))
