@@ -39,7 +39,14 @@ from launchready_tui.checks.header_rules import (
     xfo_modifier,
 )
 from launchready_tui.checks.provider_pick import fix_provider
-from launchready_tui.checks.targets import entry_hosts, front_hosts, host_of, subdomain_names
+from launchready_tui.checks.targets import (
+    classify_hosts,
+    entry_hosts,
+    front_hosts,
+    home_pages,
+    host_of,
+    subdomain_names,
+)
 from launchready_tui.checks.web_requests import get
 from launchready_tui.checks.web_requests import walk as walk_page
 from launchready_tui.core.model import Impact, Outcome, Status
@@ -66,16 +73,6 @@ def _header_snippets(pairs: list[tuple[str, str]]) -> dict[str, str]:
     vercel = ",\n".join(f'        {{ "key": "{k}", "value": "{v}" }}' for k, v in pairs)
     netlify = "\n".join(f"  {k}: {v}" for k, v in pairs)
     return {"headers": plain, "nginx_lines": nginx, "vercel_headers": vercel, "netlify_headers": netlify}
-
-
-def _pages(ctx: CheckContext) -> list[str]:
-    """The apex home page, plus the app's when it lives on another host."""
-    apex = front_hosts(ctx.project)[0]
-    urls = [f"https://{apex}/"]
-    app = host_of(ctx.project.app_url)
-    if app and app != apex and ctx.project.app_url:
-        urls.append(ctx.project.app_url if "://" in ctx.project.app_url else f"https://{app}/")
-    return urls
 
 
 def _cookies_of(walk: RedirectWalk) -> list[Cookie]:
@@ -131,7 +128,7 @@ async def _score_page(ctx: CheckContext, url: str) -> dict[str, Any]:
 
 
 async def http_security_headers(ctx: CheckContext) -> Outcome:
-    urls = _pages(ctx)
+    urls = home_pages(ctx.project)
     ctx.say("http.security_headers", f"reading headers of {', '.join(urls)}")
     rows = await asyncio.gather(*(_score_page(ctx, u) for u in urls))
     target = front_hosts(ctx.project)[0]
@@ -184,9 +181,7 @@ def _hsts_hops(walk: RedirectWalk) -> list[dict[str, Any]]:
 
 async def _subdomains_without_https(ctx: CheckContext) -> tuple[list[str], list[str]]:
     """(subdomains that resolve but fail HTTPS, subdomains we could not judge)."""
-    names = subdomain_names(ctx.project)
-    lookups = await asyncio.gather(*(ctx.resolver.addresses(n, 443) for n in names))
-    live = [n for n, lk in zip(names, lookups, strict=True) if lk.addresses]
+    live = (await classify_hosts(ctx, subdomain_names(ctx.project))).live
     walks = await asyncio.gather(*(walk_page(ctx, f"https://{n}/") for n in live))
     broken = [n for n, w in zip(live, walks, strict=True) if w.final is None and w.measured_failure]
     unknown = [n for n, w in zip(live, walks, strict=True) if w.final is None and not w.measured_failure]
@@ -196,8 +191,8 @@ async def _subdomains_without_https(ctx: CheckContext) -> tuple[list[str], list[
 async def http_hsts(ctx: CheckContext) -> Outcome:
     hosts = entry_hosts(ctx.project)
     apex = hosts[0]
-    lookups = await asyncio.gather(*(ctx.resolver.addresses(h, 443) for h in hosts))
-    live = [h for h, lk in zip(hosts, lookups, strict=True) if lk.addresses or h == apex]
+    found = await classify_hosts(ctx, hosts)
+    live = [h for h in hosts if h in found.live or h == apex]  # the apex always: it is the product
     walks = dict(zip(live, await asyncio.gather(*(walk_page(ctx, f"https://{h}/") for h in live)), strict=True))
     evidence: dict[str, Any] = {"hosts": {h: {"hops": _hsts_hops(w), "error": w.problem} for h, w in walks.items()}}
     provider = await fix_provider(ctx, "web")

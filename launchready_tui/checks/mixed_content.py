@@ -23,17 +23,10 @@ from launchready_tui.checks.fixes import fix_for
 from launchready_tui.checks.html_refs import PageRefs, parse_page
 from launchready_tui.checks.provider_pick import fix_provider
 from launchready_tui.checks.tally import Tally
-from launchready_tui.checks.targets import host_of
+from launchready_tui.checks.targets import home_pages
 from launchready_tui.core.model import Outcome, Status
 
 _LISTED = 20  # references listed per page in the evidence
-
-
-def page_urls(ctx: CheckContext) -> list[str]:
-    urls = [f"https://{ctx.project.domain}/"]
-    if ctx.project.app_url and host_of(ctx.project.app_url) != ctx.project.domain:
-        urls.append(ctx.project.app_url.replace("http://", "https://", 1))
-    return urls
 
 
 def _upgrades(csp_values: list[str]) -> bool:
@@ -77,7 +70,7 @@ def judge_page(page: PageRefs, header_csp: str) -> tuple[list[tuple[Status, str]
 
 async def http_mixed_content(ctx: CheckContext) -> Outcome:
     target = ctx.project.domain
-    urls = page_urls(ctx)
+    urls = home_pages(ctx.project)
     walks = await asyncio.gather(*(wr.walk(ctx, u) for u in urls))
     tally = Tally()
     pages: list[dict[str, Any]] = []

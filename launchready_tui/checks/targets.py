@@ -8,6 +8,7 @@ The host sets, from narrow to wide:
 * ``subdomain_names``: the founder's ``subdomains:`` as full names; ``subdomain_hosts`` adds the app and
   API hosts that are not apex or www (what ``routing.subdomains`` and the DNS map look at).
 * ``web_hosts``: all of the above (every certificate the product shows).
+* ``home_pages``: the HTTPS pages whose headers and HTML are judged (apex home, the app URL).
 
 ``classify_hosts`` splits a set by what DNS says, keeping "could not ask" apart from "absent".
 """
@@ -82,6 +83,18 @@ def subdomain_hosts(project: Project) -> list[str]:
 def web_hosts(project: Project) -> list[str]:
     """Every host the product serves on: apex, www, app/api/health/endpoint hosts, subdomains."""
     return list(dict.fromkeys(product_hosts(project) + subdomain_names(project)))
+
+
+def home_pages(project: Project) -> list[str]:
+    """The HTTPS pages judged for headers and content: the apex home page, and the app URL (over https) when
+    the app lives on another host."""
+    apex = front_hosts(project)[0]
+    pages = [f"https://{apex}/"]
+    app = host_of(project.app_url)
+    if project.app_url and app and app != apex:
+        parts = urlsplit(project.app_url)
+        pages.append(parts._replace(scheme="https").geturl() if parts.scheme == "http" else project.app_url)
+    return pages
 
 
 def in_domain(host_or_url: str, domain: str) -> bool:
