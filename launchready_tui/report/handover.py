@@ -112,7 +112,7 @@ def dns_map_blocks(dns_map: Any) -> list[Any]:
     asked = ", ".join(dns_map.nameservers) or "the system resolver"
     blocks: list[Any] = [Para(f"Read from {asked} on {dns_map.generated_at}, after the final DNS changes.")]
     if rows:
-        blocks.append(Table(["Name", "Type", "Value", "What it does"], rows, [1.5, 0.55, 2.2, 2.6], name="dns"))
+        blocks.append(Table(["Name", "Type", "Value", "What it does"], rows, [1.5, 0.7, 2.1, 2.55], name="dns"))
     if notes or dns_map.problems:
         blocks.append(Bullets(list(dict.fromkeys([*dns_map.problems, *notes]))))
     blocks.append(Para("Export every record from your DNS provider before any change (Cloudflare: DNS → Records → "
