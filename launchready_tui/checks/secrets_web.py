@@ -31,8 +31,6 @@ from launchready_tui.checks.secrets_repo import describe, judge
 from launchready_tui.checks.targets import host_of
 from launchready_tui.core.model import Outcome, Status
 
-_CACHE_KEY = "_secrets_crawl"
-
 
 def _pages(ctx: CheckContext, quick: bool) -> list[str]:
     pages = [ctx.options.extra.get("secrets_url") or f"https://{ctx.project.domain}/"]
@@ -42,14 +40,9 @@ def _pages(ctx: CheckContext, quick: bool) -> list[str]:
 
 
 async def _crawl_once(ctx: CheckContext, pages: list[str], follow: bool) -> Crawl:
-    # secrets.bundle and secrets.source_maps run side by side: one crawl serves both
-    cache: dict[tuple[Any, ...], asyncio.Task[Crawl]] = ctx.options.extra.setdefault(_CACHE_KEY, {})
-    key = (tuple(pages), follow)
-    task = cache.get(key)
-    if task is None or (task.done() and task.cancelled()):
-        task = asyncio.ensure_future(crawl(ctx, pages, follow_imports=follow))
-        cache[key] = task
-    return await asyncio.shield(task)
+    # secrets.bundle and secrets.source_maps run side by side: one crawl per run serves both (a re-run crawls again)
+    key = ("secrets-crawl", tuple(pages), follow)
+    return await ctx.shared.once(key, lambda: crawl(ctx, pages, follow_imports=follow))
 
 
 def _ruleset(ctx: CheckContext) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -81,3 +82,20 @@ async def test_https_works_reads_the_same_home_page_walk_as_the_other_checks(plu
     assert sent.count("https://www.good.test/") == 1, sent
     hops = results[0].evidence["hosts"][0]["hops"]
     assert hops and {"url", "status", "location", "ip", "http_version"} <= set(hops[0])
+
+
+@pytest.mark.asyncio(loop_scope="package")
+async def test_a_wizard_rerun_measures_again_and_a_repeat_in_the_same_run_does_not(plumbing_ctx: Any) -> None:
+    ids = ("secrets.bundle", "http.security_headers", "monitor.error_tracking")
+    async with plumbing_ctx("good.test") as ctx:
+        sent = _spy(ctx)
+        await run_checks([catalogue.get(i) for i in ids], ctx)
+        first = list(sent)
+        assert first.count("https://good.test/") == 1  # the secrets crawl, headers and monitoring read one home page
+        sent.clear()
+        await run_checks([catalogue.get(i) for i in ids], ctx)  # the same run: shared requests are not repeated
+        assert [u for u in sent if "/.env" not in u and "/.git/" not in u] == []  # (those probes are one check's)
+        sent.clear()
+        rerun = dataclasses.replace(ctx, cancel_event=asyncio.Event())  # how the wizard starts its next run
+        await run_checks([catalogue.get(i) for i in ids], rerun)
+    assert sorted(sent) == sorted(first)  # measured again, request for request

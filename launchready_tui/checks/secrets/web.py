@@ -120,6 +120,7 @@ async def _get(ctx: CheckContext, url: str, cap: int) -> Any:
 
 
 async def crawl(ctx: CheckContext, pages: list[str], *, follow_imports: bool = True) -> Crawl:
+    from launchready_tui.checks.web_requests import walk as shared_walk
     from launchready_tui.net.http import FetchError
 
     out = Crawl()
@@ -127,7 +128,7 @@ async def crawl(ctx: CheckContext, pages: list[str], *, follow_imports: bool = T
     queue: list[str] = []
     for page in pages:
         try:
-            walk = await ctx.http.walk(page)
+            walk = await shared_walk(ctx, page)  # the run's walk: the web checks read the same page
         except FetchError as exc:  # pragma: no cover - walk reports errors in its result
             out.page_errors.append(f"{page}: {exc.message}")
             continue
