@@ -11,8 +11,9 @@ use, closed on exit), report export, presenter mode and themes. Nothing network-
 paint, and neither the network layer nor the check modules are imported until a check runs
 (``tests/test_import_hygiene.py``).
 
-The demo lab runs in its own thread with its own event loop by default: the lab's HTTPS and DNS servers then
-never queue behind the UI's rendering and vice versa (``bench/first_paint.py --lab`` measures both modes).
+The demo lab runs on the app's event loop by default. A thread with its own loop was measured too
+(``bench/first_paint.py --part lab``): with the GIL shared, the lab's handshakes in a second thread made the UI
+loop's stalls longer, not shorter (p95 lag 106 vs 75 ms, worst 1.45 vs 0.97 s while stages 1+2 ran).
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ from textual.worker import Worker, get_current_worker
 from launchready_tui.core import catalogue
 from launchready_tui.core.catalogue import CheckSpec
 from launchready_tui.core.model import CheckResult, Status
-from launchready_tui.core.project import Project, ProjectError, load_project
 from launchready_tui.core.redact import redact_text
 from launchready_tui.core.session import (
     SessionState,
@@ -54,19 +54,17 @@ from launchready_tui.core.session import (
     saved_theme,
 )
 from launchready_tui.core.stages import STAGES
-from launchready_tui.screens.lab_start import LabStartScreen
-from launchready_tui.screens.project_error import ProjectErrorScreen
-from launchready_tui.screens.setup import SetupScreen
-from launchready_tui.screens.stage import StageScreen
 from launchready_tui.screens.welcome import WelcomeScreen
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the other screens and the project loader are imported on first use: first paint stays fast
     from launchready_tui.checks.base import CheckContext
     from launchready_tui.checks.runner import CheckEvent
+    from launchready_tui.core.project import Project
     from launchready_tui.lab.server import Lab
+    from launchready_tui.screens.lab_start import LabStartScreen
 
 Runner = Callable[..., Awaitable[list[CheckResult]]]  # checks.runner.run_checks(specs, ctx, on_event=...)
-ContextFactory = Callable[[Project, Path], AbstractAsyncContextManager["CheckContext"]]
+ContextFactory = Callable[["Project", Path], AbstractAsyncContextManager["CheckContext"]]
 LabMode = Literal["thread", "loop"]
 
 DEMO_DOMAINS = ("flawed.test", "good.test")
@@ -183,7 +181,7 @@ class LaunchReadyApp(App[int]):
         runner: Runner | None = None,
         context_factory: ContextFactory | None = None,
         demo_domain: str | None = None,
-        lab_mode: LabMode = "thread",
+        lab_mode: LabMode = "loop",
         export_dir: Path | None = None,
         auto_run: bool | None = None,
         remember: bool = True,
@@ -216,6 +214,7 @@ class LaunchReadyApp(App[int]):
         self._run_all_active = False
         self._run_all_cancelled = False
         self._built: dict[str, bool] = {}
+        self._warmed = asyncio.Event()  # set when the check modules are imported (off the UI loop)
         self._lab_host: _LabHost | None = None
         self._demo_dir: Path | None = None
         self.last_export: list[Path] = []
@@ -237,19 +236,42 @@ class LaunchReadyApp(App[int]):
             self._show_start()
 
     def _show_start(self) -> None:
+        """Paint the welcome screen at once; read the project file after the first paint (in a thread: the
+        first read loads YAML and the public-suffix list, ~60 ms), then fill in or show the error screen."""
         path = self.project_path
-        project: Project | None = None
-        if path.exists():
-            try:
-                project, warnings = load_project(path)
-            except ProjectError as exc:
-                self.push_screen(ProjectErrorScreen(path, str(exc)))
-                return
-            for warning in warnings:
-                self.notify(self.redact(warning), severity="warning", timeout=10)
-        self.push_screen(WelcomeScreen(path, project, recent_projects()))
+        exists = path.exists()
+        self.push_screen(WelcomeScreen(path, None, recent_projects(), reading=exists))
+        if exists:
+            self.run_worker(lambda: self._read_project(path), thread=True, group="read-project",
+                            exit_on_error=False)
+
+    def _read_project(self, path: Path) -> None:
+        from launchready_tui.core.project import ProjectError, load_project
+
+        try:
+            project, warnings = load_project(path)
+        except ProjectError as exc:
+            self.call_from_thread(self._project_unreadable, path, str(exc))
+            return
+        self.call_from_thread(self._project_read, project, warnings)
+
+    def _project_read(self, project: Project, warnings: list[str]) -> None:
+        for warning in warnings:
+            self.notify(self.redact(warning), severity="warning", timeout=10)
+        if isinstance(self.screen, WelcomeScreen):
+            self.screen.set_project(project)
+
+    def _project_unreadable(self, path: Path, message: str) -> None:
+        from launchready_tui.screens.project_error import ProjectErrorScreen
+
+        # On top of the welcome screen, not instead of it: it may still be mounting (switching away from a
+        # half-mounted screen trips Textual's header), and nothing below it can open this project anyway.
+        self.push_screen(ProjectErrorScreen(path, message))
 
     def open_path(self, path: Path) -> None:
+        from launchready_tui.core.project import ProjectError, load_project
+        from launchready_tui.screens.project_error import ProjectErrorScreen
+
         try:
             project, _ = load_project(path)
         except ProjectError as exc:
@@ -269,12 +291,16 @@ class LaunchReadyApp(App[int]):
             self.session.record(result)
         if self._remember and not demo:
             remember_project(path, project)
+        from launchready_tui.screens.stage import StageScreen
+
         for stage_spec in STAGES:
             self.install_screen(StageScreen(stage_spec.number), name=f"stage-{stage_spec.number}")
         self._reset_to(f"stage-{stage or 1}")
         self.session.current_stage = stage or 1
         if self._runner is None and not self._initial_results:
             self.call_after_refresh(self._warm_checks)
+        else:
+            self._warmed.set()
 
     def _reset_to(self, screen: Screen[Any] | str) -> None:
         while len(self.screen_stack) > 2:
@@ -285,6 +311,8 @@ class LaunchReadyApp(App[int]):
             self.push_screen(screen)
 
     def open_setup(self, path: Path | None = None, project: Project | None = None, *, first_run: bool = False) -> None:
+        from launchready_tui.screens.setup import SetupScreen
+
         if first_run or self.session is None:
             target = path or self.project_path
             self.push_screen(SetupScreen(target, project, first_run=True,
@@ -313,12 +341,16 @@ class LaunchReadyApp(App[int]):
     # -- demo ----------------------------------------------------------------------------------------
 
     def start_demo(self, domain: str | None = None) -> None:
+        from launchready_tui.screens.lab_start import LabStartScreen
+
         domain = domain or DEMO_DOMAINS[0]
         screen = LabStartScreen(domain)
         self._reset_to(screen)
         self.run_worker(self._start_demo(domain, screen), group="lab", exclusive=True, exit_on_error=False)
 
     async def _start_demo(self, domain: str, screen: LabStartScreen) -> None:
+        from launchready_tui.core.project import load_project
+
         try:
             if self._lab_host is None:
                 self._lab_host = _LabHost(self._lab_mode)
@@ -398,24 +430,38 @@ class LaunchReadyApp(App[int]):
     def _warm_checks(self) -> None:
         self.run_worker(self._import_checks, thread=True, group="warm", exit_on_error=False)
 
+    async def _wait_warm(self) -> None:
+        # A run waits for the warm-up: importing the same modules on the UI loop meanwhile would block it on
+        # Python's import lock until the thread is done (measured: a ~1 s freeze at the demo's first run).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._warmed.wait(), 30)
+
     def _import_checks(self) -> None:
         """Import the check modules after the first paint (off the event loop), so the first run starts at
         once, and learn precisely which checks exist (a module may hold only some of its checks yet)."""
         found: dict[str, bool] = {}
-        for spec in catalogue.CHECKS:
-            if not spec.is_built():
-                found[spec.id] = False
-                continue
-            try:
-                module = importlib.import_module(spec.module_path)
-            except Exception:  # a broken module is reported by the run itself, as an error result
-                found[spec.id] = True
-                continue
-            found[spec.id] = hasattr(module, spec.function_name)
-        self.call_from_thread(self._learned_built, found)
+        try:
+            for spec in catalogue.CHECKS:
+                if not spec.is_built():
+                    found[spec.id] = False
+                    continue
+                try:
+                    module = importlib.import_module(spec.module_path)
+                except Exception:  # a broken module is reported by the run itself, as an error result
+                    found[spec.id] = True
+                    continue
+                found[spec.id] = hasattr(module, spec.function_name)
+            import launchready_tui.checks.context  # noqa: F401 - the network layer, for the first run
+            import launchready_tui.checks.runner  # noqa: F401
+        except Exception:  # never leave runs waiting: they import what they need themselves
+            pass
+        finally:
+            with contextlib.suppress(Exception):  # the app may be closing
+                self.call_from_thread(self._learned_built, found)
 
     def _learned_built(self, found: dict[str, bool]) -> None:
         self._built.update(found)
+        self._warmed.set()
         self.state_changed.publish("built")
 
     async def check_context(self) -> CheckContext:
@@ -501,6 +547,7 @@ class LaunchReadyApp(App[int]):
         self.check_events.publish(None)
         cancelled = False
         try:
+            await self._wait_warm()
             try:
                 base = await self.check_context()
             except Exception as exc:  # bad network settings (CA file, --connect-to): every check says why
@@ -672,6 +719,8 @@ class LaunchReadyApp(App[int]):
     # -- navigation and the command palette ----------------------------------------------------------
 
     def goto_stage(self, number: int) -> None:
+        from launchready_tui.screens.stage import StageScreen
+
         if self.session is None or not 1 <= number <= len(STAGES):
             return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, StageScreen):
@@ -680,6 +729,8 @@ class LaunchReadyApp(App[int]):
         self.switch_screen(f"stage-{number}")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
+        from launchready_tui.screens.stage import StageScreen
+
         yield from super().get_system_commands(screen)
         if self.session is not None:
             if isinstance(screen, StageScreen):
@@ -716,7 +767,7 @@ def run_app(project_path: str | Path, presenter: bool = False) -> int:
     return _exit_code(app, app.run())
 
 
-def run_demo_app(domain: str | None = None, presenter: bool = False, lab_mode: LabMode = "thread") -> int:
+def run_demo_app(domain: str | None = None, presenter: bool = False, lab_mode: LabMode = "loop") -> int:
     """``launchready demo``: the lab on loopback, a temporary project for it, the wizard on stage 1."""
     domain = (domain or DEMO_DOMAINS[0]).strip().lower().rstrip(".")
     if domain not in DEMO_DOMAINS:

@@ -1,7 +1,6 @@
 """``launchready demo``: start the built-in lab and open the wizard against it.
 
-Until the wizard is built, the demo runs the headless audit against the lab and prints the report,
-so ``make demo`` always shows the product working end to end.
+``--headless`` (or an install without the wizard) runs the audit against the lab and prints the report.
 """
 
 from __future__ import annotations
@@ -17,6 +16,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--headless", action="store_true", help="run the audit on the lab and print it, no wizard")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                    help="report format with --headless")
+    # SUPPRESS: `launchready --presenter demo` (the top-level flag) must not be reset by this default.
+    p.add_argument("--presenter", action="store_true", default=argparse.SUPPRESS,
+                   help="open the wizard in presenter mode (for screen sharing)")
 
 
 async def _headless(args: argparse.Namespace) -> int:

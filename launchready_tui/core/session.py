@@ -20,13 +20,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from launchready_tui.core import catalogue
 from launchready_tui.core.model import CheckResult, Status
-from launchready_tui.core.project import Project, ProjectError, save_project
 from launchready_tui.core.redact import looks_like_secret
 from launchready_tui.core.stages import STAGES
+
+if TYPE_CHECKING:  # the loader (YAML, the public-suffix list) is imported when a project is saved
+    from launchready_tui.core.project import Project
 
 # Statuses "re-run failed" picks up: findings and checks we could not measure.
 RERUN_STATUSES = frozenset({Status.FAIL, Status.WARN, Status.ERROR})
@@ -172,6 +174,8 @@ class SessionState:
         return self.save()
 
     def save(self) -> str | None:
+        from launchready_tui.core.project import ProjectError, save_project
+
         try:
             save_project(self.project, self.project_path)
         except ProjectError as exc:

@@ -250,8 +250,13 @@ class SetupScreen(WizardScreen):
             stamp = datetime.now().astimezone().strftime("%H:%M:%S")
             status.update(Text(f"✔ Saved to {self.redact(self.path.name)} at {stamp}{todo}"))
 
+    @property
+    def composed(self) -> bool:
+        """The widgets exist (``is_mounted`` turns true only after on_mount, which renders too)."""
+        return bool(self.query("#setup-status"))
+
     def refresh_presenter(self) -> None:
-        if not self.is_mounted:
+        if not self.composed:
             return
         self._set_status()
         for field in self.query(Input):

@@ -171,7 +171,7 @@ class StageScreen(WizardScreen):
     # -- rendering -----------------------------------------------------------------------------------
 
     def render_all(self) -> None:
-        if not self.is_mounted:
+        if not self.composed:
             return
         self._render_heading()
         self._render_sidebar()
@@ -235,8 +235,13 @@ class StageScreen(WizardScreen):
         tabs.get_tab("tab-checklist").label = f"Checklist {done}/{total}" if total else "Checklist"
         self._render_sidebar()
 
+    @property
+    def composed(self) -> bool:
+        """The widgets exist (``is_mounted`` turns true only after on_mount, which renders too)."""
+        return bool(self.query("CheckList"))
+
     def refresh_presenter(self) -> None:
-        if self.wizard.session is None or not self.is_mounted:
+        if self.wizard.session is None or not self.composed:
             return
         self.query_one(ManualChecklist).refresh_presenter()
         self.render_all()
@@ -248,14 +253,15 @@ class StageScreen(WizardScreen):
     # -- events from the app -------------------------------------------------------------------------
 
     def _on_check_event(self, event: CheckEvent | None) -> None:
-        if not self.is_mounted or self.wizard.session is None:
+        if not self.composed or self.wizard.session is None:
             return
         ids = {c.id for c in self.specs}
-        if event is None or event.check_id not in ids:
-            self._render_sidebar()
-            self._render_heading()
-            if event is None:
-                self.render_all()
+        if event is None:  # a run started or ended: everything, including which keys apply (Esc, r)
+            self.render_all()
+            return
+        if event.check_id not in ids:
+            if event.kind == "finished":
+                self._render_sidebar()  # another stage's counts changed
             return
         check_list = self.query_one(CheckList)
         check_list.show(self.session, only=event.check_id)
@@ -274,7 +280,6 @@ class StageScreen(WizardScreen):
             hook = getattr(panel, "check_event", None)
             if callable(hook):
                 hook(event)
-        self.refresh_bindings()
 
     def _on_state_changed(self, _reason: str) -> None:
         self.render_all()
@@ -303,7 +308,7 @@ class StageScreen(WizardScreen):
         if action == "run_stage":
             return any(self.wizard.is_built(c.id) for c in self.specs) or None
         if action == "rerun_check":
-            selected = self.query_one(CheckList).selected_id if self.is_mounted else None
+            selected = self.query_one(CheckList).selected_id if self.composed else None
             return (selected is not None and self.wizard.is_built(selected)) or None
         if action == "build_dns_map":
             return (n == 2 and self.wizard.dns_map_available()) or None

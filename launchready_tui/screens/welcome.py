@@ -6,6 +6,7 @@ Nothing network-bound happens here: the first paint is this screen, and checks s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -15,9 +16,11 @@ from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from launchready_tui.core.project import Project
 from launchready_tui.core.session import RecentProject
 from launchready_tui.screens.base import WizardScreen
+
+if TYPE_CHECKING:
+    from launchready_tui.core.project import Project
 
 TAGLINE = ("From prototype to safe to demo and sell: live launch checks, risks in business terms, fixes for your "
            "provider.")
@@ -29,11 +32,18 @@ class WelcomeScreen(WizardScreen):
         Binding("q", "app.quit", "Quit", id="welcome_quit"),
     ]
 
-    def __init__(self, project_path: Path, project: Project | None, recent: list[RecentProject]) -> None:
+    def __init__(self, project_path: Path, project: Project | None, recent: list[RecentProject],
+                 reading: bool = False) -> None:
         super().__init__(name="welcome", id="welcome")
         self.project_path = project_path
         self.project = project
+        self.reading = reading  # the project file exists and is being read (after the first paint)
         self.recent = [r for r in recent if Path(r.path) != project_path.resolve()]
+
+    def set_project(self, project: Project) -> None:
+        self.project = project
+        self.reading = False
+        self.refresh_presenter()
 
     def compose(self) -> ComposeResult:
         yield from self.chrome()
@@ -47,7 +57,9 @@ class WelcomeScreen(WizardScreen):
     def _options(self) -> list[Option]:
         r = self.redact
         opts: list[Option] = []
-        if self.project is not None:
+        if self.reading:
+            opts.append(Option(Text(r(f"Reading {self.project_path} …"), style="dim"), id="reading"))
+        elif self.project is not None:
             name = self.project.product or self.project.domain
             opts.append(Option(Text.assemble(Text("Continue  ", style="bold"),
                                               r(f"{name} ({self.project.domain})"), "\n",
@@ -70,8 +82,13 @@ class WelcomeScreen(WizardScreen):
         super().on_mount()
         self.query_one(OptionList).focus()
 
+    @property
+    def composed(self) -> bool:
+        """The widgets exist (``is_mounted`` turns true only after on_mount, which renders too)."""
+        return bool(self.query("OptionList"))
+
     def refresh_presenter(self) -> None:
-        if not self.is_mounted:
+        if not self.composed:
             return
         options = self.query_one(OptionList)
         highlighted = options.highlighted

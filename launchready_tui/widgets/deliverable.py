@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.markdown import Markdown
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -117,6 +116,8 @@ class StageDeliverable(VerticalScroll):
         text = self._redact(deliverable_markdown(self.stage, self.session, self.dns_map_available))
         if text != self._last:  # Markdown re-parsing is the expensive part; skip when nothing changed
             self._last = text
+            from rich.markdown import Markdown  # markdown-it costs ~25 ms: paid when a deliverable shows
+
             self.query_one(Static).update(Markdown(text, hyperlinks=False))
 
     @property

@@ -9,13 +9,20 @@ import stat
 from pathlib import Path
 
 import pytest
-from ui_helpers import FakeRunner, fake_project, fake_results, offline_context_factory, screen_text, wait_until
+from ui_helpers import (
+    FakeRunner,
+    fake_project,
+    fake_results,
+    offline_context_factory,
+    screen_text,
+    wait_until,
+    welcome_ready,
+)
 
 from launchready_tui.app import HIGH_CONTRAST, THEMES, LaunchReadyApp, redact_obj, run_demo_app
 from launchready_tui.core.project import save_project
 from launchready_tui.core.session import recent_projects, remember_project, saved_theme
 from launchready_tui.screens.stage import StageScreen
-from launchready_tui.screens.welcome import WelcomeScreen
 
 
 def stage_app(tmp_path: Path, **kw: object) -> LaunchReadyApp:
@@ -145,7 +152,7 @@ async def test_welcome_lists_recent_projects(tmp_path: Path) -> None:
     assert [r.product for r in recent_projects()] == ["Other Co"]
     app = LaunchReadyApp(tmp_path / "launchready.yaml", remember=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="welcome")
+        await wait_until(pilot, lambda: welcome_ready(app), what="welcome")
         assert "Open recent" in screen_text(app) and "Other Co" in screen_text(app)
         await pilot.press("down", "enter")  # New audit is first; the recent project second
         await wait_until(pilot, lambda: isinstance(app.screen, StageScreen), what="the recent project")

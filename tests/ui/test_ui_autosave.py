@@ -6,14 +6,13 @@ from pathlib import Path
 
 import yaml
 from textual.widgets import Input
-from ui_helpers import FakeRunner, offline_context_factory, screen_text, wait_until
+from ui_helpers import FakeRunner, offline_context_factory, screen_text, wait_until, welcome_ready
 
 from launchready_tui.app import LaunchReadyApp
 from launchready_tui.core.project import backup_path
 from launchready_tui.screens.project_error import ProjectErrorScreen
 from launchready_tui.screens.setup import SetupScreen
 from launchready_tui.screens.stage import StageScreen
-from launchready_tui.screens.welcome import WelcomeScreen
 from launchready_tui.widgets.toggle import GlyphCheckbox
 
 PROJECT = """\
@@ -30,7 +29,7 @@ def app_for(path: Path) -> LaunchReadyApp:
 
 
 async def _to_checklist(pilot, app: LaunchReadyApp) -> None:  # type: ignore[no-untyped-def]
-    await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="welcome")
+    await wait_until(pilot, lambda: welcome_ready(app), what="welcome")
     await pilot.press("enter")  # Continue
     await wait_until(pilot, lambda: isinstance(app.screen, StageScreen), what="stage 1")
     for _ in range(4):
@@ -88,7 +87,7 @@ async def test_setup_answers_are_saved_as_typed(tmp_path: Path) -> None:
     path = tmp_path / "launchready.yaml"
     app = app_for(path)
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="welcome")
+        await wait_until(pilot, lambda: welcome_ready(app), what="welcome")
         await pilot.press("enter")  # New audit
         await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="setup")
         assert app.screen.query_one("#f-domain", Input).has_focus
@@ -106,7 +105,7 @@ async def test_setup_answers_are_saved_as_typed(tmp_path: Path) -> None:
 
     app2 = app_for(path)
     async with app2.run_test(size=(100, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app2.screen, WelcomeScreen), what="welcome")
+        await wait_until(pilot, lambda: welcome_ready(app2), what="welcome")
         assert "Acme AI (www.acme.example)" in screen_text(app2)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input
-from ui_helpers import FakeRunner, fake_result, offline_context_factory, screen_text, wait_until
+from ui_helpers import FakeRunner, fake_result, offline_context_factory, screen_text, wait_until, welcome_ready
 
 from launchready_tui.app import LaunchReadyApp
 from launchready_tui.core import catalogue
@@ -20,7 +20,6 @@ from launchready_tui.core.model import Status
 from launchready_tui.core.project import Endpoint, Project, save_project
 from launchready_tui.screens.setup import SetupScreen
 from launchready_tui.screens.stage import StageScreen
-from launchready_tui.screens.welcome import WelcomeScreen
 
 CANARY = "ghp_" + "Zq8mW2xR7tY4uI1oP9aS6dF3gH5jK0lB2nV4"
 EMAIL = "founder.private@acme.example"
@@ -74,7 +73,7 @@ async def test_presenter_mode_hides_the_canary_on_every_screen(tmp_path: Path, m
     app = make_app(path, home, presenter=True)
     seen: list[str] = []
     async with app.run_test(size=(110, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="welcome")
+        await wait_until(pilot, lambda: welcome_ready(app), what="welcome")
         text = screen_text(app)
         assert "PRESENTER MODE" in text and "~/work/launchready.yaml" in text
         assert_hidden(text, home, "welcome")
@@ -88,7 +87,7 @@ async def test_presenter_mode_hides_the_canary_on_every_screen(tmp_path: Path, m
             app.screen.query_one("#setup-form").scroll_page_down(animate=False)
             await pilot.pause()
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="back to welcome")
+        await wait_until(pilot, lambda: welcome_ready(app), what="back to welcome")
         await pilot.press("up", "enter")  # Continue
         await wait_until(pilot, lambda: isinstance(app.screen, StageScreen), what="stage 1")
 
@@ -120,7 +119,7 @@ async def test_without_presenter_mode_the_same_screen_shows_the_address(tmp_path
     path = setup_project(home)
     app = make_app(path, home, presenter=False)
     async with app.run_test(size=(110, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="welcome")
+        await wait_until(pilot, lambda: welcome_ready(app), what="welcome")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, StageScreen), what="stage 1")
         await pilot.pause()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 from textual.widgets import Input
-from ui_helpers import FakeRunner, offline_context_factory, screen_text, wait_until
+from ui_helpers import FakeRunner, offline_context_factory, screen_text, wait_until, welcome_ready
 
 from launchready_tui.app import LaunchReadyApp
 from launchready_tui.screens.setup import EndpointRow, SetupScreen
@@ -33,6 +33,7 @@ async def test_every_bad_field_gets_an_inline_message(tmp_path: Path) -> None:
     app = LaunchReadyApp(path, runner=FakeRunner(), context_factory=offline_context_factory, remember=False,
                          built=lambda _id: True)
     async with app.run_test(size=(100, 50)) as pilot:
+        await wait_until(pilot, lambda: welcome_ready(app), what="welcome")
         await pilot.press("enter")  # New audit
         await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="setup")
         screen = app.screen
@@ -97,6 +98,7 @@ async def test_a_secret_typed_into_the_form_is_never_saved(tmp_path: Path) -> No
                          built=lambda _id: True)
     token = "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"
     async with app.run_test(size=(100, 50)) as pilot:
+        await wait_until(pilot, lambda: welcome_ready(app), what="welcome")
         await pilot.press("down", "enter")  # Edit setup
         await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="setup")
         field = app.screen.query_one("#f-product", Input)

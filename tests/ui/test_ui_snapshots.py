@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ui_helpers import FakeRunner, fake_project, fake_results, offline_context_factory
+from ui_helpers import FakeRunner, fake_project, fake_results, offline_context_factory, wait_until, welcome_ready
 
 from launchready_tui.app import LaunchReadyApp
 from launchready_tui.core.project import save_project
@@ -50,7 +50,11 @@ def test_welcome_screen(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(tmp_path)
     save_project(fake_project(), tmp_path / "launchready.yaml")
     app = LaunchReadyApp(Path("launchready.yaml"), remember=False)
-    assert snap_compare(app, terminal_size=(80, 24))
+
+    async def project_read(pilot: Any) -> None:
+        await wait_until(pilot, lambda: welcome_ready(app), what="the project file to be read")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=project_read)
 
 
 def test_session_counts_match_the_snapshot_data() -> None:

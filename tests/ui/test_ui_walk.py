@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 from textual.widgets import Input
-from ui_helpers import screen_text, wait_until
+from ui_helpers import screen_text, wait_until, welcome_ready
 
 from launchready_tui.app import LaunchReadyApp
 from launchready_tui.checks.base import CheckContext, CheckOptions
@@ -36,7 +36,7 @@ async def test_full_walk_on_the_lab(lab: Lab, tmp_path: Path) -> None:
     path = lab.write_project(tmp_path / "launchready.yaml", lab.flawed_domain)
     app = LaunchReadyApp(path, context_factory=quick_context, remember=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: welcome_ready(app), what="welcome")
         assert isinstance(app.screen, WelcomeScreen)
         assert "Continue" in screen_text(app) and "Flawed Co (lab)" in screen_text(app)
 

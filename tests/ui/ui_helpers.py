@@ -121,8 +121,16 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: 
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}; the screen shows:\n"
+                                 f"{screen_text(pilot.app)}")
         await pilot.pause(0.05)
+
+
+def welcome_ready(app: Any) -> bool:
+    """The welcome screen is up and has read the project file (it is read after the first paint)."""
+    from launchready_tui.screens.welcome import WelcomeScreen
+
+    return isinstance(app.screen, WelcomeScreen) and not app.screen.reading
 
 
 def spec(check_id: str) -> CheckSpec:
