@@ -54,8 +54,10 @@ async def walk(
 
     The final page is read up to ``PAGE_CAP``; the walk stops between hops when the run is cancelled.
     """
-    async def hop(url: str, **kw: object) -> Response:
-        result = await _fetch(ctx, url, **kw)  # type: ignore[arg-type]
+    async def hop(url: str, *, method: str, headers: dict[str, str] | None, content: bytes | str | None,
+                  verify: bool, body_cap: int | None, redirect_body_cap: int | None) -> Response:
+        result = await _fetch(ctx, url, method=method, headers=headers, content=content, verify=verify,
+                              body_cap=body_cap, redirect_body_cap=redirect_body_cap)
         if isinstance(result, FetchError):
             raise result
         return result
