@@ -3,6 +3,8 @@ presenter mode through host.redact, pasted markup shown as text. Registered for 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -106,3 +108,11 @@ async def test_presenter_mode_and_markup(monkeypatch: pytest.MonkeyPatch) -> Non
     assert before.startswith("[R] ✖ Not authenticated")
     assert "[b]evil[/b].example" in before  # pasted text is shown as text, never as styling
     assert after.startswith("[P] ✖ Not authenticated")  # re-rendered through host.redact in presenter mode
+
+
+def test_the_panel_loads_nothing_that_reaches_the_network() -> None:
+    code = ("import sys, launchready_tui.screens.panels.email_headers\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dns', 'cryptography', 'httpx', 'aiohttp')"
+            " or m.startswith('launchready_tui.net')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

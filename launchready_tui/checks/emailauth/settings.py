@@ -17,6 +17,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from launchready_tui.checks.emailauth.answers import ANSWER_REPORT_ADDRESS, ANSWER_SELECTORS
 from launchready_tui.checks.emailauth.dkim_signature import is_selector
 from launchready_tui.checks.emailauth.dns_source import EmailDns
 from launchready_tui.checks.emailauth.providers import Provider, table
@@ -24,8 +25,6 @@ from launchready_tui.checks.emailauth.providers import Provider, table
 if TYPE_CHECKING:
     from launchready_tui.checks.base import CheckContext
 
-ANSWER_SELECTORS = "email.header_selectors"
-ANSWER_REPORT_ADDRESS = "email.report_address"
 _ADDRESS = re.compile(r"[^@\s<>,;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
                       r"[A-Za-z0-9])?)+")
 

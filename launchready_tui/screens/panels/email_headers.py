@@ -17,8 +17,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static, TextArea
 
+from launchready_tui.checks.emailauth.answers import ANSWER_SELECTORS
 from launchready_tui.checks.emailauth.headers import Explanation, explain_authentication_results
-from launchready_tui.checks.emailauth.settings import ANSWER_SELECTORS
 
 if TYPE_CHECKING:
     from launchready_tui.screens.panels import PanelHost
