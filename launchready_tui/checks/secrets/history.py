@@ -1,7 +1,7 @@
 """Every commit on every ref: ``git log -p -U0 --all --full-history`` streamed, added lines only.
 
 The command is gitleaks' (``sources/git.go``), hardened (gitcmd.py). Its output is never held whole: a
-reader thread drains git's pipe in 1 MiB reads into a bounded queue (at most ``QUEUE_CHUNKS`` MiB ahead),
+reader thread drains git's pipe into a bounded buffer (at most ``BUFFER`` bytes ahead),
 so git keeps computing diffs on one core while this thread parses and scans on the other — on 2 cores
 the scan costs little more than git itself. Each batch is cut at its last newline and handed to
 ``diffparse.FragmentParser``, which turns whole file sections into fragments (the added lines of one
@@ -15,10 +15,11 @@ error: the check reports ``error`` with the coverage, never a half-result dresse
 
 from __future__ import annotations
 
+import collections
 import contextlib
-import queue
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -44,9 +45,12 @@ __all__ = ["CHUNK", "MAX_FRAGMENT", "CommitInfo", "Fragment", "FragmentParser", 
            "LineParser", "count_commits", "log_command", "scan_history", "secrets_at_head"]
 
 CHUNK = 1 << 20
-QUEUE_CHUNKS = 16  # how far git may run ahead of the scan, in CHUNKs (bounds memory)
+# How far git may run ahead of the scan, in bytes: bounds memory, and lets git race through the cheap
+# stretches of history (an initial import is blobs, no diffing) while the scan catches up.
+BUFFER = 32 << 20
 BATCH = 4 << 20  # parse up to this much at once when git is ahead (fewer, larger steps)
 POLL_S = 0.2  # how often a scan waiting for git checks for cancellation
+NAP_S = 0.002  # after a small read: let git's output gather in the pipe instead of waking per write
 _PIPE_SIZE = 1 << 20  # ask Linux for a 1 MiB pipe so git rarely waits for the reader thread
 
 
@@ -104,8 +108,7 @@ def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
     assert proc.stdout is not None and proc.stderr is not None
-    _widen_pipe(proc.stdout)
-    reader = _Reader(proc.stdout, proc.stderr)
+    reader = _Reader(proc.stdout, proc.stderr, _widen_pipe(proc.stdout))
     pending = b""
     try:
         while True:
@@ -152,16 +155,23 @@ def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool
 
 
 class _Reader:
-    """Drains git's stdout (and stderr) in background threads; the queue bounds how far it runs ahead."""
+    """Drains git's stdout (and stderr) in background threads, holding at most BUFFER bytes it has read
+    ahead of the scan. git writes a few KiB at a time: after a small read the thread naps a moment (the
+    widened pipe keeps git writing meanwhile), so it wakes, and takes the GIL, a few hundred times a
+    second rather than once per write."""
 
-    def __init__(self, stdout: IO[bytes], stderr: IO[bytes]) -> None:
-        self._queue: queue.Queue[bytes] = queue.Queue(maxsize=QUEUE_CHUNKS)
+    def __init__(self, stdout: IO[bytes], stderr: IO[bytes], pipe_size: int) -> None:
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._buffered = 0
+        self._cond = threading.Condition()
         self._stop = threading.Event()
+        self._eof = False
+        self._done = False
         self._err: list[bytes] = []
+        self._nap = NAP_S if pipe_size >= _PIPE_SIZE else 0.0
         self._out_thread = threading.Thread(target=self._pump, args=(stdout,), name="git-log-reader", daemon=True)
         self._err_thread = threading.Thread(target=self._drain_err, args=(stderr,), name="git-log-stderr",
                                             daemon=True)
-        self._done = False
         self._out_thread.start()
         self._err_thread.start()
 
@@ -171,15 +181,21 @@ class _Reader:
                 chunk = stdout.read(CHUNK)
             except (OSError, ValueError):  # the pipe was closed under us: a cancelled scan
                 chunk = b""
-            while True:
-                try:
-                    self._queue.put(chunk, timeout=POLL_S)
-                    break
-                except queue.Full:
-                    if self._stop.is_set():
-                        return
+            with self._cond:
+                while self._buffered >= BUFFER and not self._stop.is_set():
+                    self._cond.wait(POLL_S)
+                if self._stop.is_set():
+                    return
+                if chunk:
+                    self._chunks.append(chunk)
+                    self._buffered += len(chunk)
+                else:
+                    self._eof = True
+                self._cond.notify_all()
             if not chunk:
                 return
+            if len(chunk) < CHUNK // 4 and self._nap:
+                time.sleep(self._nap)
 
     def _drain_err(self, stderr: IO[bytes]) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -188,31 +204,30 @@ class _Reader:
                     self._err.append(chunk)
 
     def next_batch(self) -> bytes | None:
-        """The next bytes (several chunks joined when git is ahead); b"" at the end; None on timeout."""
+        """Everything read so far (up to BATCH bytes) joined; b"" at the end; None if nothing came in time."""
         if self._done:
             return b""
-        try:
-            first = self._queue.get(timeout=POLL_S)
-        except queue.Empty:
-            return None
-        if not first:
-            self._done = True
-            return b""
-        parts, size = [first], len(first)
-        while size < BATCH:
-            try:
-                more = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if not more:
-                self._done = True
-                break
-            parts.append(more)
-            size += len(more)
+        with self._cond:
+            if not self._chunks and not self._eof:
+                self._cond.wait(POLL_S)
+            if not self._chunks:
+                if self._eof:
+                    self._done = True
+                    return b""
+                return None
+            parts, size = [], 0
+            while self._chunks and size < BATCH:
+                part = self._chunks.popleft()
+                parts.append(part)
+                size += len(part)
+            self._buffered -= size
+            self._cond.notify_all()
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def stop(self) -> None:
         self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
 
     def join(self) -> None:
         self._out_thread.join(timeout=5)
@@ -222,10 +237,12 @@ class _Reader:
         return b"".join(self._err).decode("utf-8", "replace").strip()
 
 
-def _widen_pipe(stream: IO[bytes]) -> None:
+def _widen_pipe(stream: IO[bytes]) -> int:
+    """Ask Linux for a 1 MiB pipe; the size we got (0 when unknown)."""
     if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
         with contextlib.suppress(OSError):  # over /proc/sys/fs/pipe-max-size, or not a pipe: keep the default
-            fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+            return int(fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE))
+    return 0
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
