@@ -78,7 +78,7 @@ def _records(results: dict[str, CheckResult]) -> list[str]:
     for check_id in ("email.dkim", "email.mx", "email.mta_sts", "email.tls_rpt", "email.bimi"):
         result = results[check_id]
         if result.status in (Status.FAIL, Status.WARN, Status.MANUAL):
-            lines.append(f"{LABELS[check_id]}: {result.summary} (see {check_id})")
+            lines.append(f"{LABELS[check_id]}: {_short(result.summary)} (details below)")
     return lines
 
 
@@ -92,9 +92,28 @@ def _all_good(results: dict[str, CheckResult]) -> str:
             f"(p={policy.get('p', '?')}) are in place; MX, MTA-STS, TLS-RPT and BIMI are fine")
 
 
-def _line(check_id: str, result: CheckResult, limit: int = 110) -> str:
-    text = result.summary if len(result.summary) <= limit else result.summary[: limit - 1].rstrip() + "…"
-    return f"{LABELS[check_id]} {result.status.glyph} {text}"
+def _short(text: str, limit: int = 110) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _line(check_id: str, result: CheckResult) -> str:
+    return f"{LABELS[check_id]} {result.status.glyph} {_short(result.summary)}"
+
+
+def _details(results: dict[str, CheckResult]) -> str:
+    """Each failing check's own fix, so stage 1 (which lists only the summary) has every step."""
+    parts = [f"{LABELS[cid]} — {r.status.label}: {r.summary}\n\n{r.fix}" for cid, r in results.items()
+             if r.fix and r.status in (Status.FAIL, Status.WARN, Status.MANUAL)]
+    return "\n\n".join(parts)
+
+
+def records_only_fix(summary: CheckResult) -> str | None:
+    """The summary's fix without the sub-checks' steps, for reports that list the seven checks themselves."""
+    records = summary.evidence.get("records_to_publish") or []
+    if not summary.fix or not records:
+        return summary.fix
+    return fix_for(CHECK, None, records="\n".join(f"- {r}" for r in records),
+                   details="(each email check below has its own steps)")
 
 
 async def email_summary(ctx: CheckContext) -> Outcome:
@@ -132,6 +151,7 @@ async def email_summary(ctx: CheckContext) -> Outcome:
         from launchready_tui.checks.emailauth.headers import explain_authentication_results
 
         evidence["pasted_email"] = explain_authentication_results(settings.headers).to_json()
-    fix = fix_for(CHECK, None, records="\n".join(f"- {r}" for r in records)) if records and status in (
-        Status.FAIL, Status.WARN) else None
+    fix = None
+    if records and status in (Status.FAIL, Status.WARN, Status.MANUAL):
+        fix = fix_for(CHECK, None, records="\n".join(f"- {r}" for r in records), details=_details(results))
     return Outcome(status, summary, evidence, fix=fix, blocker=bool(blockers), target=settings.domain)

@@ -159,14 +159,14 @@ def _appendix(results: list[CheckResult], fmt: str, headers_text: str | None) ->
     out: list[str] = []
     fixes = [r for r in results if r.fix and r.status in (Status.FAIL, Status.WARN, Status.MANUAL)
              and r.id != "email.summary"]
-    if fixes:
-        out.append("## What to publish" if fmt == "markdown" else "What to publish:")
+    if fmt == "markdown":  # the Markdown report prints the fixes of fail/warn checks itself
+        for r in (r for r in fixes if r.status is Status.MANUAL):
+            out += [f"**What we need for `{r.id}`**", "", r.fix or "", ""]
+    elif fixes:
+        out.append("What to publish:")
         for r in fixes:
-            if fmt == "markdown":
-                out += ["", f"### `{r.id}` — {r.title}", "", "```", r.fix or "", "```"]
-            else:
-                body = "\n".join(f"    {line}" if line else "" for line in (r.fix or "").splitlines())
-                out += ["", f"  {r.id} ({r.status.value}): {r.summary}", body]
+            body = "\n".join(f"    {line}" if line else "" for line in (r.fix or "").splitlines())
+            out += ["", f"  {r.id} ({r.status.value}): {r.summary}", body]
         out.append("")
     if headers_text:
         from launchready_tui.checks.emailauth.headers import explain_authentication_results
@@ -180,6 +180,7 @@ def _appendix(results: list[CheckResult], fmt: str, headers_text: str | None) ->
 async def _email(args: argparse.Namespace) -> int:
     from launchready_tui.checks.base import CheckOptions
     from launchready_tui.checks.context import check_context
+    from launchready_tui.checks.email_summary import records_only_fix
     from launchready_tui.checks.runner import run_checks
     from launchready_tui.core import catalogue
     from launchready_tui.report.formats import build_report, exceeds, render
@@ -192,6 +193,9 @@ async def _email(args: argparse.Namespace) -> int:
         results = await run_checks([catalogue.get(i) for i in EMAIL_CHECKS], ctx, on_event=on_event)
         if not ctx.cancel_event.is_set():
             results += await run_checks([catalogue.get("email.summary")], ctx, on_event=on_event)
+    for result in results:
+        if result.id == "email.summary":
+            result.fix = records_only_fix(result)  # the seven checks are in the report with their own steps
     report = build_report(project, results)
     text = render(report, args.format)
     if args.format in ("text", "markdown"):

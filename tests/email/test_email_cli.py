@@ -57,8 +57,11 @@ async def test_flawed_domain_text_lists_the_records(lab: Lab, tmp_path: Path, la
     assert "✖ FAIL" in out and "email.spf" in out and "What to publish:" in out
     assert "Value: v=spf1 " in out and "include:_spf.google.com" in out
     assert "v=DMARC1; p=none; rua=mailto:dmarc-reports@flawed.test;" in out
-    rc_never, _out, _err = await launchready(launchready_bin, "--project", str(project), "--fail-on", "never")
+    rc_never, out, _err = await launchready(launchready_bin, "--project", str(project), "--fail-on", "never",
+                                            "--format", "json")
     assert rc_never == 0
+    summary = stage1(json.loads(out))["email.summary"]
+    assert "each email check below has its own steps" in summary["fix"]  # no repeat of the seven fixes
 
 
 async def test_domain_argument_with_network_options_and_markdown(lab: Lab, tmp_path: Path,
@@ -71,7 +74,8 @@ async def test_domain_argument_with_network_options_and_markdown(lab: Lab, tmp_p
                                       "google-workspace", "--rua", "me@flawed.test", "--output", str(out_file))
     assert rc == 1, err
     text = out_file.read_text()
-    assert text.startswith("# Launch readiness") and "## What to publish" in text
+    assert text.startswith("# Launch readiness") and "**Fix for `email.spf`**" in text
+    assert text.count("v=spf1 ip4:127.0.0.1") == 2  # the SPF fix, and the summary's list of records
     assert "rua=mailto:me@flawed.test" in text and "dmarc-reports@" not in text
 
 

@@ -76,6 +76,9 @@ async def test_flawed_test_shows_every_planted_flaw(lab: Lab, tmp_path: Path) ->
     assert summary.status is Status.FAIL and summary.blocker
     assert summary.evidence["checks"]["email.dkim"]["status"] == "warn"
     assert any(line.startswith("TXT  _dmarc.flawed.test") for line in summary.evidence["records_to_publish"])
+    # stage 1 lists only the summary, so its fix carries every sub-check's steps
+    assert summary.fix is not None and "SPF — ✖ FAIL" in summary.fix and "DMARC — ✖ FAIL" in summary.fix
+    assert spf.fix is not None and spf.fix in summary.fix
 
 
 async def test_plus_all_on_a_subdomain(lab: Lab, tmp_path: Path) -> None:
