@@ -24,6 +24,7 @@ import dataclasses
 import importlib
 import importlib.util
 import io
+import re
 import shutil
 import tempfile
 import threading
@@ -147,10 +148,21 @@ class _LabHost:
             await asyncio.to_thread(self._thread.join, 10)
 
 
+# A preview a check already made ("sk-p…3kQ", core/redact.preview) shows the last three characters; presenter
+# mode shows only the first four, so the tail of an existing preview is cut as well.
+_PREVIEW_TAIL = re.compile(r"(?<![\w-])([\w-]{4})…[A-Za-z0-9_-]{3}(?![\w-])")
+
+
+def redact_for_screen(text: str, presenter: bool) -> str:
+    """``core/redact.redact_text``, plus presenter mode's first-four-characters rule for existing previews."""
+    out = redact_text(text, presenter=presenter)
+    return _PREVIEW_TAIL.sub(r"\1…", out) if presenter else out
+
+
 def redact_obj(value: Any, presenter: bool) -> Any:
     """Redact every string inside a JSON-shaped value (exports carry the same redaction as the screen)."""
     if isinstance(value, str):
-        return redact_text(value, presenter=presenter)
+        return redact_for_screen(value, presenter)
     if isinstance(value, dict):
         return {k: redact_obj(v, presenter) for k, v in value.items()}
     if isinstance(value, list):
@@ -395,7 +407,7 @@ class LaunchReadyApp(App[int]):
     # -- presenter mode and themes -------------------------------------------------------------------
 
     def redact(self, text: str) -> str:
-        return redact_text(text, presenter=self.presenter)
+        return redact_for_screen(text, self.presenter)
 
     def action_toggle_presenter(self) -> None:
         self.presenter = not self.presenter

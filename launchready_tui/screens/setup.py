@@ -180,6 +180,7 @@ class SetupScreen(WizardScreen):
         self._checked: dict[str, Checked] = {}
         self._ai_backup: AiEndpoint | None = project.ai_endpoint if project else None
         self._dirty_unsaved = False
+        self._saved_at: str | None = None  # time of this screen's last save, for the status line
 
     # -- layout --------------------------------------------------------------------------------------
 
@@ -246,9 +247,11 @@ class SetupScreen(WizardScreen):
             status.update(Text("✖ Not saved: " + self.redact(error), style="bold"))
         elif self.project is None:
             status.update(Text("Nothing saved yet: the file is written once the domain is valid." + todo))
+        elif self._saved_at is None:
+            status.update(Text(f"✔ Everything shown is in {self.redact(self.path.name)}; changes save as you type."
+                               + todo))
         else:
-            stamp = datetime.now().astimezone().strftime("%H:%M:%S")
-            status.update(Text(f"✔ Saved to {self.redact(self.path.name)} at {stamp}{todo}"))
+            status.update(Text(f"✔ Saved to {self.redact(self.path.name)} at {self._saved_at}{todo}"))
 
     @property
     def composed(self) -> bool:
@@ -484,6 +487,8 @@ class SetupScreen(WizardScreen):
             except ProjectError as exc:
                 error = str(exc)
         self._dirty_unsaved = bool(error)
+        if not error:
+            self._saved_at = datetime.now().astimezone().strftime("%H:%M:%S")
         self._set_status(error)
 
     def flush(self) -> None:

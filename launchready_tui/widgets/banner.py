@@ -11,7 +11,6 @@ BANNER_TEXT = ("PRESENTER MODE: secrets, tokens, webhook URLs, e-mail addresses 
 class PresenterBanner(Static):
     DEFAULT_CSS = """
     PresenterBanner {
-        dock: top;
         height: 1;
         width: 1fr;
         background: $warning;

@@ -25,8 +25,11 @@ CANARY = "ghp_" + "Zq8mW2xR7tY4uI1oP9aS6dF3gH5jK0lB2nV4"
 EMAIL = "founder.private@acme.example"
 
 
+PREVIEW = "sk-p…Q7x"  # a preview a check already made (first 4 + last 3): presenter mode shows the first 4 only
+
+
 def planted(home: Path) -> str:
-    return f"token {CANARY} seen; ask {EMAIL}; copy at {home}/acme/.env.production"
+    return f"token {CANARY} seen; key {PREVIEW} in the bundle; ask {EMAIL}; copy at {home}/acme/.env.production"
 
 
 def setup_project(home: Path) -> Path:
@@ -55,6 +58,7 @@ def assert_hidden(text: str, home: Path, where: str) -> None:
     assert CANARY not in text, f"{where}: the token is visible"
     assert CANARY[:4] + "…" + CANARY[-3:] not in text, f"{where}: presenter mode must not show the token's tail"
     assert "founder.private" not in text, f"{where}: the e-mail address is visible"
+    assert PREVIEW not in text, f"{where}: a check's preview keeps its tail in presenter mode"
     assert str(home) not in text, f"{where}: the home folder is visible"
 
 
@@ -125,6 +129,7 @@ async def test_without_presenter_mode_the_same_screen_shows_the_address(tmp_path
         await pilot.pause()
         text = screen_text(app)
         assert "founder.private@acme.example" in text  # the control: the check above can fail
+        assert PREVIEW in text
         assert CANARY not in text  # secrets are previewed even outside presenter mode
         assert "PRESENTER MODE" not in text
         await pilot.press("f2")  # the binding turns it on, on the current screen
