@@ -179,6 +179,7 @@ class LaunchReadyApp(App[int]):
         Binding("f2", "toggle_presenter", "Presenter", id="presenter",
                 tooltip="Hide secrets, e-mail addresses and home folders for screen sharing"),
         Binding("f3", "next_theme", "Theme", show=False, id="theme"),
+        Binding("f1", "toggle_keys", "Keys", show=False, id="keys", tooltip="Show or hide every key of this screen"),
     ]
     presenter: reactive[bool] = reactive(False)
 
@@ -413,6 +414,12 @@ class LaunchReadyApp(App[int]):
         self.presenter = not self.presenter
         self.notify("Presenter mode is on: secrets, e-mail addresses and home folders are hidden."
                     if self.presenter else "Presenter mode is off.", timeout=4)
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def action_next_theme(self) -> None:
         names = list(THEMES.values())
@@ -657,24 +664,28 @@ class LaunchReadyApp(App[int]):
             return
         self.run_worker(self._collect_dns_map(), group="dns-map", exclusive=True, exit_on_error=False)
 
+    @staticmethod
+    def _dns_map_part(name: str) -> Any:
+        for module_name in DNS_MAP_MODULES:
+            with contextlib.suppress(ModuleNotFoundError):
+                found = getattr(importlib.import_module(module_name), name, None)
+                if found is not None:
+                    return found
+        return None
+
     async def _collect_dns_map(self) -> None:
         session = self._require_session()
         session.deliverables[2] = "_Building the DNS map…_"
         self.state_changed.publish("deliverable")
         try:
-            module = None
-            for name in DNS_MAP_MODULES:
-                with contextlib.suppress(ModuleNotFoundError):
-                    candidate = importlib.import_module(name)
-                    if hasattr(candidate, "collect_dns_map"):
-                        module = candidate
-                        break
-            if module is None:
-                raise RuntimeError("the DNS map module has no collect_dns_map yet")
-            render = getattr(module, "render_dns_map_markdown", None) or getattr(module, "render_dns_map", None)
-            if render is None:
-                raise RuntimeError("the DNS map module has no Markdown renderer yet")
-            dns_map = await module.collect_dns_map(await self.check_context())
+            # collect_dns_map (network: checks/) and its Markdown renderer (pure: report/) may live apart.
+            collect = self._dns_map_part("collect_dns_map")
+            render = self._dns_map_part("render_dns_map_markdown") or self._dns_map_part("render_dns_map")
+            if collect is None or render is None:
+                raise RuntimeError("the DNS map is not complete in this version")
+            base = await self.check_context()
+            # its own cancel event: a fresh per-run memo, so a rebuilt map asks DNS again
+            dns_map = await collect(dataclasses.replace(base, cancel_event=asyncio.Event(), progress=None))
             session.deliverables[2] = str(render(dns_map))
         except Exception as exc:  # a deliverable failing must not break the stage
             session.deliverables[2] = f"_The DNS map could not be built: {exc}_"

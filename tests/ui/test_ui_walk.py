@@ -74,6 +74,13 @@ async def test_full_walk_on_the_lab(lab: Lab, tmp_path: Path) -> None:
                 await wait_until(pilot, lambda n=number: getattr(app.screen, "stage", None) is not None
                                  and app.screen.stage.number == n + 1, what=f"stage {number + 1}")  # type: ignore[attr-defined]
 
+        # stage 2's deliverable: the DNS map, built after the stage ran
+        if app.dns_map_available():
+            await wait_until(pilot, lambda: "Building" not in app.session.deliverables.get(2, "Building"),  # type: ignore[union-attr]
+                             what="the DNS map")
+            dns_map = app.session.deliverables[2]  # type: ignore[union-attr]
+            assert "could not be built" not in dns_map and "flawed.test" in dns_map
+
         # the lab's planted flaws were found
         results = app.session.results  # type: ignore[union-attr]
         assert results["http.https_works"].status is not Status.PASS or results["tls.cert_valid"].status is Status.FAIL
