@@ -83,6 +83,9 @@ async def _audit(args: argparse.Namespace) -> int:
     async with check_context(project, project_dir, network_options(args), options) as ctx:
         results = await run_checks(specs, ctx, on_event=_progress if args.progress else None,
                                    concurrency=args.concurrency)
+        # email.summary runs the email checks itself; list their own results in stage 1 too.
+        ran = {r.id for r in results}
+        results += [r for check_id, r in ctx.results.items() if check_id.startswith("email.") and check_id not in ran]
     if not args.stage and not args.check:
         results += [_not_run(spec, LOAD_NOT_RUN) for spec in catalogue_checks() if spec.id.startswith(LOAD_PREFIX)]
     report = build_report(project, results)
