@@ -114,8 +114,11 @@ def normalise_url(url: str) -> str:
 
 
 def url_origin(url: str) -> str:
-    """scheme://host[:port] of ``url``, normalised as for loop detection."""
-    parts = urlsplit(normalise_url(url))
+    """scheme://host[:port] of ``url``, normalised as for loop detection (an unparsable URL stays as is)."""
+    try:
+        parts = urlsplit(normalise_url(url))
+    except ValueError:
+        return url
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -492,7 +495,13 @@ class HttpClient:
             except FetchError as exc:
                 walk.error = exc
                 return walk
-            location = urljoin(current, response.headers["location"]) if response.is_redirect else None
+            try:
+                location = urljoin(current, response.headers["location"]) if response.is_redirect else None
+            except ValueError:  # e.g. "http://[oops": the server's mistake, reported like a broken response
+                walk.hops.append(Hop(current, response.status, None, response))
+                walk.error = FetchError("protocol", f"{current} redirects to an address that is not a valid URL "
+                                        f"({response.headers['location'][:200]!r})", current)
+                return walk
             walk.hops.append(Hop(current, response.status, location, response))
             if location is None:
                 walk.final = response

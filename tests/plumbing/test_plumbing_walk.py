@@ -70,6 +70,8 @@ def _app(server: Server) -> web.Application:
         if path in ("/", "/landing", "/next"):
             return web.Response(text=f"<html>{path}</html>", content_type="text/html",
                                 headers={"strict-transport-security": "max-age=60", "x-hop": path})
+        if path == "/bad-location":
+            return web.Response(status=302, headers={"Location": "http://[oops/x"})
         if path == "/www":
             return web.Response(status=301, headers={"Location": "http://plumb.test/"})
         return web.Response(status=404)
@@ -149,6 +151,12 @@ async def test_credentials_do_not_follow_a_redirect_to_another_origin(http: Http
     assert "authorization" not in landing["headers"] and landing["headers"]["x-keep"] == "1"
 
 
+async def test_an_unparsable_location_ends_the_walk_as_a_broken_response(http: HttpClient) -> None:
+    walk = await http.walk("http://plumb.test/bad-location")
+    assert walk.error is not None and walk.error.kind == "protocol" and "not a valid URL" in walk.error.message
+    assert len(walk.hops) == 1 and walk.hops[0].status == 302 and walk.final is None
+
+
 def test_redirect_method_rules() -> None:
     assert next_request(303, "HEAD", None, None, "http://a/", "http://a/b")[0] == "HEAD"
     assert next_request(303, "PUT", {"Content-Type": "x"}, "b", "http://a/", "http://a/b") == ("GET", None, None)
@@ -156,6 +164,7 @@ def test_redirect_method_rules() -> None:
     assert next_request(308, "POST", {"cookie": "s=1"}, "b", "http://a/", "https://a/")[1] is None
     assert normalise_url("http://[::1]:80/x") == "http://[::1]/x" and normalise_url("http://a:bad/") == "http://a:bad/"
     assert url_origin("HTTPS://Example.TEST:443/x?y") == "https://example.test"
+    assert url_origin("https://[oops/") == "https://[oops/"  # a page's rel=canonical is untrusted input
 
 
 async def test_a_redirect_body_is_read_with_the_hop_cap_and_the_page_with_its_own(http: HttpClient) -> None:
