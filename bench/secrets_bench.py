@@ -26,7 +26,7 @@ Corpora (built fresh in a temp folder, nothing leaves the machine):
 Wall times on a shared 2-core machine are noisy: runs are interleaved and the median is reported, with
 CPU seconds alongside. Secrets are never printed: only counts.
 
-    .venv/bin/python bench/secrets_bench.py [--commits 4000] [--runs 3] [--ds-runs 1] [--repo PATH]
+    .venv/bin/python bench/secrets_bench.py [--commits 4000] [--runs 5] [--ds-runs 1] [--repo PATH]
 """
 
 from __future__ import annotations
@@ -390,7 +390,7 @@ def bench_bundle(name: str, path: Path, scanner: Scanner, runs: int, keys: list[
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--commits", type=int, default=4000)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--ds-runs", type=int, default=1, help="detect-secrets runs (slow: ~1 min each)")
     ap.add_argument("--max-files", type=int, default=2500)
     ap.add_argument("--corpus", type=Path, action="append", default=[], help="more source folders")

@@ -115,7 +115,7 @@ class _Plan:
     rule: Rule
     order: int
     anchor: Anchor | None
-    gated: bool  # has allowlists with paths or commits (decided per fragment)
+    gated: bool  # has allowlists that can skip a whole fragment by path or commit
 
 
 class Scanner:
@@ -132,8 +132,7 @@ class Scanner:
         for i, r in enumerate(self.rules):
             if r.regex is None:
                 continue
-            self.plans[r.id] = _Plan(r, i, analyse(r.regex),
-                                     any(a.paths or a.commits for a in r.allowlists))
+            self.plans[r.id] = _Plan(r, i, analyse(r.regex), any(_gates_fragments(a) for a in r.allowlists))
             for k in r.keywords:
                 self.by_keyword.setdefault(k, []).append(r)
         anchor_words = {w for p in self.plans.values() if p.anchor for w in p.anchor.literals}
@@ -353,6 +352,13 @@ def _dedupe(matches: list[Match]) -> list[Match]:
     return out
 
 
+def _gates_fragments(a: Allowlist) -> bool:
+    """Can this allowlist skip a whole fragment (by path or commit) in _commit_or_path_allowed?"""
+    if a.condition_and:
+        return bool(a.paths or a.commits) and not (a.regexes or a.stopwords)
+    return bool(a.paths or a.commits)
+
+
 def _commit_or_path_allowed(lists: Iterable[Allowlist], path: str | None, commit: str | None) -> bool:
     if not path and not commit:
         return False
@@ -372,22 +378,20 @@ def _commit_or_path_allowed(lists: Iterable[Allowlist], path: str | None, commit
 
 def _finding_allowed(lists: Iterable[Allowlist], secret: str, match: str, line: str, path: str | None,
                      commit: str | None) -> bool:
+    # Conditions are checked cheapest first and stop at the first that decides (same answers, fewer regexes).
     for a in lists:
         target = match if a.regex_target == "match" else line if a.regex_target == "line" else secret
-        regex_ok = a.regex_allowed(target) if a.regexes else False
-        stop_ok = a.stopword(secret) if a.stopwords else False
         if a.condition_and:
-            checks = []
-            if a.commits:
-                checks.append(a.commit_allowed(commit))
-            if a.paths:
-                checks.append(a.path_allowed(path))
-            if a.regexes:
-                checks.append(regex_ok)
-            if a.stopwords:
-                checks.append(stop_ok)
-            if checks and all(checks):
+            if a.commits and not a.commit_allowed(commit):
+                continue
+            if a.paths and not a.path_allowed(path):
+                continue
+            if a.regexes and not a.regex_allowed(target):
+                continue
+            if a.stopwords and not a.stopword(secret):
+                continue
+            if a.commits or a.paths or a.regexes or a.stopwords:
                 return True
-        elif regex_ok or stop_ok:
+        elif (a.regexes and a.regex_allowed(target)) or (a.stopwords and a.stopword(secret)):
             return True
     return False
