@@ -1,53 +1,60 @@
-"""Makes the generator's aiohttp client honour the project's network settings, like every other check.
+"""Makes the generator's HTTP client honour the project's network settings, like every other check.
 
-aiohttp asks an ``AbstractResolver`` for the addresses of ``host:port``. Ours applies ``--connect-to``
-(where the TCP connection really goes) and then asks the project's own ``net.resolver.Resolver`` (the
-``--nameserver`` servers, ``--resolve`` pins, literals), so the load path and the checks see the same
-addresses. The URL host stays the TLS server name (SNI) and the Host header: aiohttp takes both from the
-request URL, not from the resolver's answer. The SSL context is the project's (public roots plus
-``--ca-file``), built by ``net.http.build_ssl_context``.
+:class:`AddressSource` applies ``--connect-to`` (where the TCP connection really goes) and then asks the
+project's own ``net.resolver.Resolver`` (the ``--nameserver`` servers, ``--resolve`` pins, literals), so the
+load path and the checks see the same addresses. The URL host stays the TLS server name (SNI) and the
+Host header (``http1.Target``). Answers are kept for ``CACHE_S`` and concurrent lookups of one name share
+one query: a run's first second opens up to 100 connections at once. The SSL context is the project's
+(public roots plus ``--ca-file``), built by ``net.http.build_ssl_context``.
 """
 
 from __future__ import annotations
 
-import socket
+import asyncio
 import ssl
-
-from aiohttp.abc import AbstractResolver, ResolveResult
 
 from launchready_tui.loadgen.plan import Network
 from launchready_tui.net.http import build_ssl_context
 from launchready_tui.net.overrides import NetworkOverrides
 from launchready_tui.net.resolver import Resolver
 
+CACHE_S = 300.0  # as aiohttp's ttl_dns_cache was: a load run does not follow DNS changes mid-step
 
-class ProjectResolver(AbstractResolver):
-    """aiohttp resolver over ``net.resolver.Resolver`` with ``--connect-to`` routes applied first."""
+
+class AddressSource:
+    """``await resolve(host, port)`` -> ``[(address, port), ...]`` to connect to; ``OSError`` with the reason."""
 
     def __init__(self, network: Network) -> None:
         self.overrides = NetworkOverrides.parse(network.resolve, network.connect_to)
         self.resolver = Resolver(network.nameservers or None, timeout=network.dns_timeout,
                                  overrides=self.overrides)
+        self._cache: dict[tuple[str, int], tuple[float, asyncio.Future[list[tuple[str, int]]]]] = {}
 
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:
+        loop = asyncio.get_running_loop()
+        key = (host, port)
+        hit = self._cache.get(key)
+        if hit is not None and (not hit[1].done() or loop.time() - hit[0] < CACHE_S):
+            return list(await asyncio.shield(hit[1]))
+        fut: asyncio.Future[list[tuple[str, int]]] = loop.create_future()
+        self._cache[key] = (loop.time(), fut)
+        try:
+            result = await self._lookup(host, port)
+        except BaseException as exc:
+            del self._cache[key]  # a failure is not cached: the next request asks again
+            if not fut.done():
+                fut.set_exception(exc if isinstance(exc, OSError) else OSError(f"{host}: lookup interrupted"))
+                fut.exception()  # retrieved: waiters re-raise it, nobody else must be told
+            raise
+        fut.set_result(result)
+        return list(result)
+
+    async def _lookup(self, host: str, port: int) -> list[tuple[str, int]]:
         to_host, to_port = self.overrides.route(host, port)
         lookup = await self.resolver.addresses(to_host, to_port)
         if not lookup.addresses:
-            raise OSError(lookup.reason)  # aiohttp turns this into ClientConnectorDNSError
-        out: list[ResolveResult] = []
-        for addr in lookup.addresses:
-            fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-            if family not in (socket.AF_UNSPEC, fam) and family != 0:
-                continue
-            out.append(ResolveResult(hostname=host, host=addr, port=to_port, family=fam, proto=0,
-                                     flags=socket.AI_NUMERICHOST))
-        if not out:
-            raise OSError(f"{to_host} has no address of the requested family")
-        return out
-
-    async def close(self) -> None:
-        return None
+            raise OSError(lookup.reason)
+        return [(addr, to_port) for addr in lookup.addresses]
 
 
 def ssl_context(network: Network) -> ssl.SSLContext:

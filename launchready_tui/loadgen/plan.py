@@ -268,6 +268,10 @@ def validate(plan: LoadPlan) -> None:
             raise PlanError(f"endpoint {e.name}: weight must be above zero")
         if not 0 < e.timeout_s <= 120:
             raise PlanError(f"endpoint {e.name}: timeout must be between 0 and 120 s")
+        for name, value in e.headers.items():
+            if not name or any(c in name for c in " \t\r\n:\0") or any(c in str(value) for c in "\r\n\0"):
+                raise PlanError(f"endpoint {e.name}: the header {name!r} cannot be sent (an empty name, a space "
+                                "or colon in the name, or a line break in the value)")
         if e.kind == "upload" and not 0 < e.upload_bytes <= 100 * 1024 * 1024:
             raise PlanError(f"endpoint {e.name}: upload size must be between 1 byte and 100 MB")
     if not (math.isfinite(plan.think_ms) and 0 <= plan.think_ms <= 600_000):

@@ -78,7 +78,11 @@ def _watch_stdin(loop: asyncio.AbstractEventLoop, on_cancel: Any, pending: bytes
 async def _run(plan: LoadPlan, emit: Any, pending: bytes) -> None:
     from launchready_tui.loadgen.engine import Engine
 
-    engine = Engine(plan, emit)
+    try:
+        engine = Engine(plan, emit)
+    except ValueError as exc:  # a URL or header that cannot be sent (validate() catches most before this)
+        emit({"type": "error", "message": f"the load plan cannot be sent: {exc}"})
+        return
     loop = asyncio.get_running_loop()
 
     def cancel(reason: str) -> None:
