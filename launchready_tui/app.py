@@ -8,8 +8,9 @@ The app owns the services screens use: the session (``core/session``), check run
 exclusive group per stage, ``exit_on_error=False``; Esc sets the run's cancel event so finished results are
 kept, then cancels the worker if it has not stopped), one ``CheckContext`` per app session (built on first
 use, closed on exit), report export, presenter mode and themes. Nothing network-bound runs before the first
-paint, and neither the network layer nor the check modules are imported until a check runs
-(``tests/test_import_hygiene.py``).
+paint: the network layer and the check modules are imported once a project is open, in a thread, and a run
+waits for that import instead of repeating it on the UI loop (``tests/test_import_hygiene.py`` keeps them out
+of ``import launchready_tui.app``).
 
 The demo lab runs on the app's event loop by default. A thread with its own loop was measured side by side
 (``bench/first_paint.py --part lab``, stages 1+2 on the lab): on a quiet machine the two are within noise
@@ -551,7 +552,7 @@ class LaunchReadyApp(App[int]):
             run = self._register_run(stage, specs)
             with contextlib.suppress(Exception):  # run_all calls in from its own worker
                 run.worker = get_current_worker()
-        session.start_run(stage, run.ids)
+        stage_run = session.start_run(stage, run.ids)
         mine: dict[str, float] = {}
 
         def on_event(event: CheckEvent) -> None:
@@ -562,6 +563,7 @@ class LaunchReadyApp(App[int]):
                 session.progress[event.check_id] = event.text
             elif event.kind == "finished" and event.result is not None:
                 session.record(event.result)
+                stage_run.done += 1
             self.check_events.publish(event)
 
         self.check_events.publish(None)

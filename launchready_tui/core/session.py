@@ -66,6 +66,7 @@ class StageRun:
     started_at: datetime
     finished_at: datetime | None = None
     cancelled: bool = False
+    done: int = 0  # checks of this run that finished so far
     started_monotonic: float = field(default_factory=time.monotonic)
     elapsed_s: float = 0.0
 

@@ -188,7 +188,10 @@ class StageScreen(WizardScreen):
         state = ""
         if s.number in self.wizard.running_stages():
             running = [c for c in self.specs if c.id in self.session.running]
-            state = f"running: {len(running)} in progress"
+            done = run.done if run is not None else 0
+            total = len(run.check_ids) if run is not None else 0
+            state = f"running: {done} of {total} done, {len(running)} in progress" if running or done \
+                else "starting the checks…"
         elif run is not None and run.finished_at is not None:
             when = run.finished_at.astimezone().strftime("%H:%M")
             state = f"{'cancelled' if run.cancelled else 'last run'} {when}, {duration_text(int(run.elapsed_s * 1000))}"
