@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def tmux(tmp_path: Path) -> Iterator[Callable[[int, int, str], Tmux]]:
     def start(width: int, height: int, command: str) -> Tmux:
         env = dict(os.environ, TERM="xterm-256color", TEXTUAL_ANIMATIONS="none")
         env.pop("TMUX", None)  # never attach to (or nest in) the developer's own tmux
-        t = Tmux(f"launchready-test-{os.getpid()}-{len(started)}", env)
+        # a fresh socket per session: reusing a name right after kill-server races the dying server
+        t = Tmux(f"launchready-test-{os.getpid()}-{uuid.uuid4().hex[:8]}", env)
         t.run("new-session", "-d", "-s", "demo", "-x", str(width), "-y", str(height), "-c", str(tmp_path), command)
         started.append(t)
         return t
