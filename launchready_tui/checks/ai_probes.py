@@ -253,6 +253,8 @@ def judge_probes(ctx: CheckContext, run: AiRun, probes: Iterable[Probe], check_i
 def _write_exports(ctx: CheckContext, run: AiRun) -> dict[str, Any]:
     from launchready_tui.report.ai_exports import garak_config, promptfoo_config
 
+    if not ctx.write_artifacts:
+        return {"note": "not written: there is no project file to put them next to (audit --domain)"}
     folder = ctx.project_dir / EXPORT_DIR
     files = {
         "promptfooconfig.yaml": promptfoo_config(run.target, run.probes, run.markers.nonce, ctx.project.product,

@@ -36,6 +36,9 @@ class CheckContext:
     resolver: Resolver
     http: HttpClient
     project_dir: Path = field(default_factory=Path.cwd)
+    # Generated files (Gatus config, AI tool exports) go next to the project file; without one
+    # (``audit --domain``) nothing is written into whatever folder the user happens to be in.
+    write_artifacts: bool = True
     options: CheckOptions = field(default_factory=CheckOptions)
     cancel_event: asyncio.Event = field(default_factory=asyncio.Event)
     # Results of this session so far, by check id: a check may build on another's evidence.

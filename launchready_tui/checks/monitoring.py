@@ -46,6 +46,8 @@ HEALTH_PATHS = ("/health", "/healthz", "/api/health")
 HEALTH_TARGET_MS = 500.0
 LOGIN_HEALTH_MAX_INTERVAL_S = 60
 MONITORING_DIR = "launchready-monitoring"
+ARTIFACTS_OFF = ("not written: there is no project file to put it next to (audit --domain); run with a project "
+                 "file to get launchready-monitoring/gatus.yaml")
 ALERT_TIMEOUT_S = 10.0
 SLACK_ERRORS = {
     "invalid_payload": "Slack could not read the message",
@@ -225,6 +227,9 @@ def _write_gatus(ctx: CheckContext, health_json: bool) -> dict[str, Any]:
                             "env": sorted(set(re.findall(r"\$\{([A-Z0-9_]+)\}", text)))}
     if problems:
         info["problems"] = problems
+    if not ctx.write_artifacts:
+        info.update(path=None, note=ARTIFACTS_OFF)
+        return info
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")

@@ -81,6 +81,7 @@ async def _audit(args: argparse.Namespace) -> int:
     project, project_dir = load_target(args)
     options = CheckOptions(samples=args.samples, yes=args.yes)
     async with check_context(project, project_dir, network_options(args), options) as ctx:
+        ctx.write_artifacts = args.domain is None
         results = await run_checks(specs, ctx, on_event=_progress if args.progress else None,
                                    concurrency=args.concurrency)
         # email.summary runs the email checks itself; list their own results in stage 1 too.

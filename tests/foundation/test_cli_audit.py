@@ -18,9 +18,9 @@ from launchready_tui.lab import Lab
 BIN = str(Path(sys.executable).parent / "launchready")
 
 
-async def run_cli(*args: str) -> tuple[int, str, str]:
+async def run_cli(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        BIN, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        BIN, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=cwd
     )
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode is not None
@@ -179,3 +179,12 @@ async def test_output_and_junit_sarif(lab: Lab, tmp_path: Path) -> None:
         body = dest.read_text(encoding="utf-8")
         assert "dns.resolves" in body
     assert json.loads((tmp_path / "report.sarif").read_text())["version"] == "2.1.0"
+
+
+async def test_domain_audit_writes_no_files_into_the_current_folder(lab: Lab, tmp_path: Path) -> None:
+    code, out, err = await run_cli("audit", "--domain", "good.test", "--stage", "5", *net_args(lab),
+                                   "--format", "json", cwd=tmp_path)
+    assert code in (0, 1), err
+    assert list(tmp_path.iterdir()) == []  # noqa: ASYNC240 - an empty folder
+    checks = {c["id"]: c for s in json.loads(out)["stages"] for c in s["checks"]}
+    assert "not written" in checks["monitor.uptime_service"]["evidence"]["gatus"]["note"]
