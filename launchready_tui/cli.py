@@ -22,7 +22,7 @@ def _command_module(name: str) -> str:
     return f"launchready_tui.commands.{name}"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _base_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="launchready",
         description="From prototype to safe to demo and sell: live launch checks, risks in business terms, "
@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="project file for the wizard (default: ./launchready.yaml, created if absent)")
     parser.add_argument("--presenter", action="store_true", help="open the wizard in presenter mode")
     parser.add_argument("--debug", action="store_true", help="log details to stderr")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _base_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         if importlib.util.find_spec(_command_module(name)) is not None:
@@ -40,9 +45,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _names_a_command(argv: Sequence[str]) -> bool:
+    """True unless this is the bare wizard path (only top-level options): the first pass of a two-pass CLI."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token == "--project":
+            skip = True  # its value may look like a command name ("launchready --project demo")
+        elif token in ("-h", "--help", "--version") or not token.startswith("-"):
+            return True
+    return False
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    # The wizard path skips importing every command module: it is what the first paint waits for.
+    if _names_a_command(argv):
+        return build_parser().parse_args(argv)
+    args = _base_parser().parse_args(argv)
+    args.command = None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(sys.argv[1:] if argv is None else argv)
     import logging
 
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.CRITICAL, stream=sys.stderr)

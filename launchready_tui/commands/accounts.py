@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from launchready_tui.commands.common import EXIT_OK, EXIT_USAGE, UsageError, add_project_option, say
-from launchready_tui.core.project import Project, load_project, save_project
 
 if TYPE_CHECKING:
+    from launchready_tui.core.project import Project
     from launchready_tui.vault.accounts import AccountEntry, AccountRecord
     from launchready_tui.vault.opener import Vault
 
@@ -92,6 +92,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def load_project_for(args: argparse.Namespace) -> tuple[Project, Path]:
+    from launchready_tui.core.project import load_project
+
     path = Path(args.project)
     if not path.exists():
         raise UsageError(f"no project file at {path}; pass --project PATH (run `launchready` once to create one)")
@@ -140,6 +142,8 @@ def open_vault_for(project: Project, *, create_id: bool) -> Vault:
 
 
 def _save(project: Project, path: Path) -> None:
+    from launchready_tui.core.project import save_project
+
     for note in save_project(project, path):
         say(f"launchready: {note}")
 

@@ -17,7 +17,6 @@ Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 bad input, 130 ca
 from __future__ import annotations
 
 import argparse
-import asyncio
 import difflib
 import sys
 from pathlib import Path
@@ -207,4 +206,6 @@ async def _email(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # late: keeps `launchready --help` fast
+
     return asyncio.run(_email(args))

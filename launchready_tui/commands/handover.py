@@ -11,7 +11,6 @@ Exit 1 when a stage-7 check is at or above ``--fail-on`` (the document is writte
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,4 +153,6 @@ async def _handover(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # late: keeps `launchready --help` fast
+
     return asyncio.run(_handover(args))

@@ -10,7 +10,6 @@ the partial results (exit 130). ``--export-k6`` / ``--export-locust`` write the 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -99,6 +98,8 @@ def _progress(event: dict[str, Any]) -> None:
 
 
 async def _loadtest(args: argparse.Namespace) -> int:
+    import asyncio
+
     from launchready_tui.checks.base import CheckOptions
     from launchready_tui.checks.context import check_context
     from launchready_tui.checks.load import LOAD_IDS, OPTIONS_KEY, build_plan, shared_run
@@ -192,4 +193,6 @@ def _ms(v: float | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # late: keeps `launchready --help` fast
+
     return asyncio.run(_loadtest(args))

@@ -9,7 +9,6 @@ Exit codes as the contract: 0 clean at ``--fail-on``, 1 findings, 2 bad input, 1
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 from pathlib import Path
@@ -162,6 +161,8 @@ async def _scan(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # late: keeps `launchready --help` fast
+
     if args.accept:
         return _accept(args)
     return asyncio.run(_scan(args))

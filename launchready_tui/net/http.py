@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import ssl
 import time
 from collections.abc import Awaitable, Iterable
@@ -299,6 +300,12 @@ async def _trace_hook(event: str, info: dict[str, Any]) -> None:
     trace = _trace.get()
     if trace is not None:
         trace[event] = time.perf_counter()
+
+
+@functools.lru_cache(maxsize=16)
+def verifying_context(ca_file: str | None) -> ssl.SSLContext:
+    """A shared, read-only verifying context: loading the trust store costs ~45 ms, so build it once."""
+    return build_ssl_context(ca_file, verify=True)
 
 
 def build_ssl_context(ca_file: str | None, verify: bool = True) -> ssl.SSLContext:

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtensionOID, NameOID
 from OpenSSL import SSL
 
-from launchready_tui.net.http import build_ssl_context
+from launchready_tui.net.http import verifying_context
 from launchready_tui.net.overrides import NetworkOverrides
 from launchready_tui.net.resolver import Resolver
 
@@ -141,23 +141,6 @@ def _plain_tls_error(host: str, port: int, exc: ssl.SSLError) -> TlsError:
     return TlsError("tls", f"TLS handshake with {host}:{port} failed: {exc.reason or text}")
 
 
-async def handshake_version(
-    host: str, port: int, version: str, resolver: Resolver, overrides: NetworkOverrides | None = None,
-    timeout: float = 5.0,
-) -> bool:
-    """True if the server completes a handshake pinned to exactly this TLS version."""
-    ctx = build_ssl_context(None, verify=False)
-    ctx.minimum_version = ctx.maximum_version = TLS_VERSIONS[version]
-    if version in ("TLSv1", "TLSv1.1"):
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses old versions at the default level
-    try:
-        _, writer, _ = await _open(host, port, host, ctx, resolver, overrides or resolver.overrides, timeout)
-    except (ssl.SSLError, TlsError):
-        return False
-    writer.close()
-    return True
-
-
 async def probe_tls(
     host: str,
     port: int = 443,
@@ -183,7 +166,7 @@ async def probe_tls(
 
     verified, verify_error = True, None
     try:
-        _r, w2, _ = await _open(host, port, sni, build_ssl_context(ca_file), resolver, overrides, timeout)
+        _r, w2, _ = await _open(host, port, sni, verifying_context(ca_file), resolver, overrides, timeout)
         w2.close()
     except ssl.SSLCertVerificationError as exc:
         verified, verify_error = False, exc.verify_message or str(exc)
