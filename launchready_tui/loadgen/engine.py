@@ -44,18 +44,15 @@ from launchready_tui.loadgen.samples import (
     DNS,
     DROPPED,
     ERROR_NAMES,
-    MIN_N_P95,
     OK,
     TIMEOUT,
     TLS,
     Samples,
     StepStats,
-    counts_latency,
-    is_failure,
-    percentile,
     summarize,
     window_p95,
 )
+from launchready_tui.loadgen.tally import Bucket, Tally, bucket_of, window_p95_above
 
 Emit = Callable[[dict[str, Any]], None]
 _clock = time.perf_counter
@@ -117,10 +114,10 @@ class Engine:
         self.tasks: set[asyncio.Task[None]] = set()
         self.t0 = time.perf_counter()
         # Rolling per-second buckets for the abort rules: (completions, failures, shed answers, latencies by ep)
-        self._buckets: deque[tuple[int, int, int, list[list[float]]]] = deque(maxlen=max(1, math.ceil(
-            plan.abort.window_s / TICK_S)))
+        self.tally = Tally(len(plan.endpoints))
+        self._buckets: deque[Bucket] = deque(maxlen=max(1, math.ceil(plan.abort.window_s / TICK_S)))
+        self._abort_ms = [plan.abort.slo_multiple * e.slo_ms for e in plan.endpoints]
         self._slo_strikes = [0] * len(plan.endpoints)
-        self._tick_row = 0
         self._tick_cpu = _cpu_seconds()
         self._tick_time = time.perf_counter()
         self._cpu0 = self._tick_cpu
@@ -150,13 +147,18 @@ class Engine:
     def _launch(self, ei: int, step: int, intended: float) -> None:
         if self.in_flight >= self.cap:
             t = self.now()
-            self.samples.add(ei, step, intended, t, t, 0, DROPPED)
+            self._record(ei, step, intended, t, t, 0, DROPPED)
             self.first_errors.setdefault(self.names[ei], {}).setdefault(
                 "dropped", f"an arrival found {self.cap} requests already waiting (the in-flight cap)")
             return
         task = asyncio.get_running_loop().create_task(self._fire(ei, step, intended))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    def _record(self, ei: int, step: int, intended: float, sent: float, done: float, status: int,
+                error: int) -> None:
+        self.samples.add(ei, step, intended, sent, done, status, error)
+        self.tally.add(ei, step, intended, sent, done, status, error)
 
     def _budget_ok(self, ei: int) -> bool:
         if self.sent_total >= self.plan.caps.max_requests:
@@ -198,7 +200,7 @@ class Engine:
             self.first_errors.setdefault(self.names[ei], {}).setdefault(ERROR_NAMES[error], message[:300])
         elif status >= 500 or status == 429 or 300 <= status < 400:
             self.first_errors.setdefault(self.names[ei], {}).setdefault(f"http_{status}", f"HTTP {status}")
-        self.samples.add(ei, step, intended, sent, done, status, error)
+        self._record(ei, step, intended, sent, done, status, error)
         if error in (CONNECT, DNS, TLS):
             self.consecutive_connect += 1
             if self.consecutive_connect >= self.plan.abort.consecutive_connect_failures:
@@ -278,64 +280,34 @@ class Engine:
     # -- live stats and the abort rules --------------------------------------------------------
 
     def _tick(self) -> None:
-        s = self.samples
-        rows = range(self._tick_row, len(s))
-        self._tick_row = len(s)
-        n_ep = len(self.names)
-        completed = [0] * n_ep
-        failed = [0] * n_ep
-        errors = {"timeout": 0, "5xx": 0, "connect": 0, "429": 0, "dropped": 0, "other": 0}
-        lat: list[list[float]] = [[] for _ in range(n_ep)]
-        lag: list[float] = []
-        shed = 0
-        for i in rows:
-            ei, status, error = s.endpoint[i], s.status[i], s.error[i]
-            completed[ei] += 1
-            if is_failure(status, error):
-                failed[ei] += 1
-            if error == TIMEOUT:
-                errors["timeout"] += 1
-            elif error in (CONNECT, DNS, TLS):
-                errors["connect"] += 1
-            elif error == DROPPED:
-                errors["dropped"] += 1
-            elif error != OK:
-                errors["other"] += 1
-            elif status >= 500:
-                errors["5xx"] += 1
-            elif status == 429:
-                errors["429"] += 1
-            if status in (429, 503):
-                shed += 1
-            if error != DROPPED:
-                lag.append((s.sent[i] - s.intended[i]) * 1000)
-            if counts_latency(status, error):
-                lat[ei].append((s.done[i] - s.intended[i]) * 1000)
+        tick = self.tally.take_tick()
         now = time.perf_counter()
         cpu = _cpu_seconds()
         cores = (cpu - self._tick_cpu) / max(now - self._tick_time, 1e-6)
         self._tick_cpu, self._tick_time = cpu, now
-        self._buckets.append((sum(completed), sum(failed), shed, [list(x) for x in lat]))
+        self._buckets.append(bucket_of(tick, self._abort_ms))
         window = self.current
         per_ep = {}
         for ei, name in enumerate(self.names):
-            p95 = window_p95(list(lat[ei]))
-            per_ep[name] = {"completed": completed[ei], "failed": failed[ei], "in_flight": self.ep_in_flight[ei],
-                            "p95_ms": None if p95 is None else round(p95, 1)}
+            p95 = window_p95(tick.latency_ms[ei])
+            per_ep[name] = {"completed": tick.completed[ei], "failed": tick.failed[ei],
+                            "in_flight": self.ep_in_flight[ei], "p95_ms": None if p95 is None else round(p95, 1)}
+        lag = window_p95(tick.lag_ms)
         self.emit({
             "type": "tick", "t": round(self.now(), 3),
             "step": None if window is None else window.index, "users": None if window is None else window.users,
-            "completed": sum(completed), "in_flight": self.in_flight, "errors": errors,
-            "cpu": round(cores, 3), "lag_p95_ms": None if not lag else round(percentile(sorted(lag), 95), 2),
+            "completed": sum(tick.completed), "in_flight": self.in_flight, "errors": tick.errors,
+            "cpu": round(cores, 3), "lag_p95_ms": None if lag is None else round(lag, 2),
             "endpoints": per_ep, "retired": sorted(self.retired),
         })
         self._check_abort()
 
     def _check_abort(self) -> None:
         a = self.plan.abort
-        comp = sum(b[0] for b in self._buckets)
-        fail = sum(b[1] for b in self._buckets)
-        shed = sum(b[2] for b in self._buckets)
+        buckets = list(self._buckets)
+        comp = sum(b.completed for b in buckets)
+        fail = sum(b.failed for b in buckets)
+        shed = sum(b.shed for b in buckets)
         if comp >= a.min_completions and fail / comp > a.error_rate:
             self.request_stop(f"stopped: {fail} of {comp} requests failed in the last {a.window_s:g} s "
                               f"(above {a.error_rate:.0%}), to avoid taking the site down")
@@ -345,9 +317,8 @@ class Engine:
                               "it is shedding load, and we respect that")
             return
         for ei, ep in enumerate(self.plan.endpoints):
-            lat = [v for b in self._buckets for v in b[3][ei]]
-            p95 = window_p95(lat) if len(lat) >= MIN_N_P95 else None
-            if p95 is not None and p95 > a.slo_multiple * ep.slo_ms:
+            p95 = window_p95_above(buckets, ei, self._abort_ms[ei])
+            if p95 is not None:
                 self._slo_strikes[ei] += 1
                 if self._slo_strikes[ei] >= a.slo_windows:
                     self.request_stop(f"stopped: {ep.name} p95 was {p95:.0f} ms, above {a.slo_multiple:g}x its "
@@ -365,16 +336,10 @@ class Engine:
 
     def _breached(self, window: StepWindow) -> None:
         """After a step: endpoints that broke their target are not pushed harder (retire_on_breach)."""
-        rows: dict[int, list[int]] = {ei: [] for ei in window.endpoints}
-        s = self.samples
-        for i in range(len(s)):
-            if s.step[i] == window.index and s.endpoint[i] in rows:
-                rows[s.endpoint[i]].append(i)
-        for ei, idx in rows.items():
+        for ei in window.endpoints:
             ep = self.plan.endpoints[ei]
-            st = summarize(s, idx, ep.name, window.users, 0.0, window.duration)
-            # in-flight requests of this step that are already older than the target count as slow too
-            p95 = st.p95_ms if st.p95_ms is not None else (st.max_ms if st.n else None)
+            st = self.tally.step(window.index, ei)
+            p95 = st.judged_p95()
             if st.attempted and st.error_rate >= ERROR_SLO:
                 self._retire(ei, f"{st.error_rate:.1%} errors at {window.users} users")
             elif p95 is not None and p95 >= ep.slo_ms:

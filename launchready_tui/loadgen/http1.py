@@ -38,6 +38,7 @@ from launchready_tui.loadgen.dns import AddressSource
 from launchready_tui.loadgen.samples import CONNECT, DNS, PROTOCOL, TLS
 
 IDLE_REUSE_S = 4.0  # below the shortest common server keep-alive (uvicorn, node, hypercorn: 5 s)
+ONE_WRITE_MAX = 64 * 1024
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _clock = time.perf_counter
 
@@ -76,6 +77,7 @@ class Target:
     head: bytes  # request line and headers, up to and including the blank line
     body: bytes | None
     retry_stale: bool  # idempotent: retried once when a reused connection was already closed
+    data: bytes | None  # head + body when the body is small: one write, one send syscall
 
     @classmethod
     def build(cls, method: str, url: str | URL, headers: dict[str, str], body: bytes | None) -> Target:
@@ -99,12 +101,15 @@ class Target:
         if body is not None or method in ("POST", "PUT", "PATCH"):
             lines.append(f"Content-Length: {len(body or b'')}")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+        data: bytes | None = head
+        if body:
+            data = head + body if len(body) <= ONE_WRITE_MAX else None
         return cls((u.scheme, u.raw_host, port), u.raw_host, port, u.scheme == "https", method, head, body,
-                   method in IDEMPOTENT)
+                   method in IDEMPOTENT, data)
 
     def with_path(self, path_qs: str) -> bytes:
         """The head for another path and query on the same origin (the auth callback's fresh code)."""
-        first, _, rest = self.head.partition(b"\r\n")
+        _, _, rest = self.head.partition(b"\r\n")
         return f"{self.method} {path_qs} HTTP/1.1\r\n".encode() + rest
 
 
@@ -249,9 +254,12 @@ class Http1Client:
                     timer = loop.call_at(deadline, _expire, fut)
                 self.busy.add(conn)
                 assert conn.transport is not None
-                conn.transport.write(head or target.head)
-                if target.body:
-                    conn.transport.write(target.body)
+                if head is None and target.data is not None:
+                    conn.transport.write(target.data)
+                else:  # a large upload (not copied into one buffer), or a fresh path and query
+                    conn.transport.write(head or target.head)
+                    if target.body:
+                        conn.transport.write(target.body)
                 try:
                     status = await fut
                 except _Closed as exc:

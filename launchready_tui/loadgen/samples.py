@@ -26,10 +26,14 @@ MIN_N_P99 = 100
 RELIABLE_N_P99 = 1000
 
 
+def nearest_rank(pct: float, n: int) -> int:
+    """The 1-based rank of the ``pct`` percentile among ``n`` sorted values (⌈p·n⌉, at least 1)."""
+    return max(1, math.ceil(pct / 100 * n))
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile of already-sorted ``values``."""
-    rank = max(1, math.ceil(pct / 100 * len(values)))
-    return values[rank - 1]
+    return values[nearest_rank(pct, len(values)) - 1]
 
 
 class Samples:
