@@ -11,6 +11,7 @@ paths).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 
@@ -35,6 +36,9 @@ def _heading(text: str, theme: Mapping[str, str]) -> Text:
 def _para(text: str, style: str = "") -> Text:
     return Text(text, style=style)
 
+
+
+_UNFILLED = re.compile(r"\{[a-z_]+\}")  # a placeholder the chosen variant needs but we do not have
 
 class CheckDetail(VerticalScroll, can_focus=True):
     """Scrollable; focus it (Tab) to scroll long evidence with the arrow keys."""
@@ -127,9 +131,15 @@ class CheckDetail(VerticalScroll, can_focus=True):
             check_id, results, available)
         target = (result.target if result is not None else "") or domain
         fix: str | None
-        if g is not None and provider != "default":
-            # The check wrote its fix for "default"; the detected provider has its own steps.
-            fix, label = g.text(provider, domain=domain, host=target, target=target), f"How to fix it on {provider}"
+        if result is not None and result.fix and self.provider_override not in available:
+            # The check already wrote its fix for the detected provider, with every value filled in.
+            fix, label = result.fix, "How to fix it" if provider == "default" else f"How to fix it on {provider}"
+        elif g is not None and provider != "default":
+            # The founder picked another platform (g): render that variant with what we know.
+            values = {k: v for k, v in (result.evidence if result is not None else {}).items()
+                      if isinstance(v, str | int | float)}
+            text = g.text(provider, **{**values, "domain": domain, "host": target, "target": target})
+            fix, label = _UNFILLED.sub("(see what we measured above)", text), f"How to fix it on {provider}"
         else:
             fix = result.fix if result is not None and result.fix else (
                 g.text(None, domain=domain, host=target, target=target) if g else None)
