@@ -11,15 +11,23 @@ app's loop? The app runs headless in this process with each mode in turn, runs s
 meanwhile samples the UI loop's lag (a 20 ms timer: how late it fires) and the time a key press takes to switch
 screens. Lower is more responsive. Nothing leaves 127.0.0.1.
 
+Bytecode: the package is compiled first (``compileall``, what ``pip install`` does for an installed copy), since
+Textual's own modules are; with PYTHONDONTWRITEBYTECODE set a source checkout would otherwise recompile every
+changed module on every start. ``--no-compile`` measures the checkout as it is. ``--baseline REF`` adds the same
+cases for a git revision (exported with ``git archive`` into a temporary folder, compiled, put first on
+PYTHONPATH), so a before/after table comes out of one interleaved run.
+
 Not a test: nothing here asserts a time.
 
-    .venv/bin/python bench/first_paint.py [-n 9] [--part paint|lab|all]
+    .venv/bin/python bench/first_paint.py [-n 9] [--part paint|lab|all] [--baseline REF] [--no-compile]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
+import contextlib
 import fcntl
 import os
 import pty
@@ -33,6 +41,7 @@ import sys
 import tempfile
 import termios
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -65,10 +74,11 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def first_paint(argv: list[str], marker: bytes, cwd: Path, timeout: float = 30.0) -> tuple[float, int, float]:
+def first_paint(argv: list[str], marker: bytes, cwd: Path, timeout: float = 30.0,
+                extra_env: dict[str, str] | None = None) -> tuple[float, int, float]:
     """(ms from spawn to the first frame holding ``marker``, RSS KiB then, child CPU ms) for one run."""
     env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(SIZE[0]), LINES=str(SIZE[1]),
-               TEXTUAL_ANIMATIONS="none")
+               TEXTUAL_ANIMATIONS="none", **(extra_env or {}))
     env.pop("NO_COLOR", None)
     start = time.perf_counter()
     pid, fd = pty.fork()
@@ -115,11 +125,39 @@ def first_paint(argv: list[str], marker: bytes, cwd: Path, timeout: float = 30.0
     return painted_ms, rss, (usage.ru_utime + usage.ru_stime) * 1000
 
 
-def part_paint(runs: int) -> None:
+WIZARD_CODE = "from launchready_tui.app import run_app; run_app('launchready.yaml')"
+CLI_CODE = "import sys; sys.argv[0] = 'launchready'; from launchready_tui.cli import main; sys.exit(main())"
+Case = tuple[list[str], bytes, dict[str, str]]
+
+
+def _compile(package: Path) -> None:
+    compileall.compile_dir(str(package), quiet=1)
+
+
+@contextlib.contextmanager
+def _baseline_tree(ref: str | None) -> Iterator[Path | None]:
+    """The package as it was at ``ref``, exported (no worktree: the shared repository is left as it is)."""
+    if ref is None:
+        yield None
+        return
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="launchready-baseline-") as tmp:
+        archive = subprocess.run(["git", "-C", str(repo), "archive", ref, "launchready_tui"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        yield Path(tmp)
+
+
+def part_paint(runs: int, baseline: str | None = None, compile_first: bool = True) -> None:
     launchready = BIN / "launchready"
     if not launchready.exists():
         sys.exit(f"no console script at {launchready}: run `make install` first")
-    with tempfile.TemporaryDirectory(prefix="launchready-bench-") as tmp:
+    package = Path(__file__).resolve().parent.parent / "launchready_tui"
+    with tempfile.TemporaryDirectory(prefix="launchready-bench-") as tmp, _baseline_tree(baseline) as old:
+        if compile_first:
+            _compile(package)
+            if old is not None:
+                _compile(old / "launchready_tui")
         folder = Path(tmp)
         (folder / "launchready.yaml").write_text("version: 1\nproduct: Bench Co\ndomain: bench.example\n")
         minimal = folder / "minimal_app.py"
@@ -127,34 +165,42 @@ def part_paint(runs: int) -> None:
         env_home = dict(os.environ)
         # keep the developer's recent-projects list out of it (and unchanged by it)
         os.environ["XDG_DATA_HOME"] = str(folder / "data")
-        cases = {
-            "minimal Textual app": ([sys.executable, str(minimal)], b"minimal-app-painted"),
-            "launchready (welcome)": ([str(launchready)], b"From prototype"),
+        cases: dict[str, Case] = {
+            "minimal Textual app": ([sys.executable, str(minimal)], b"minimal-app-painted", {}),
+            "launchready (welcome)": ([str(launchready)], b"From prototype", {}),
             # the same wizard without the CLI in front of it (argparse and every command's parser)
-            "wizard without the CLI": ([sys.executable, "-c", "from launchready_tui.app import run_app; "
-                                        "run_app('launchready.yaml')"], b"From prototype"),
+            "wizard without the CLI": ([sys.executable, "-c", WIZARD_CODE], b"From prototype", {}),
         }
+        if old is not None:
+            path_env = {"PYTHONPATH": str(old)}
+            cases[f"launchready @{baseline}"] = ([sys.executable, "-c", CLI_CODE], b"From prototype", path_env)
+            cases[f"wizard w/o CLI @{baseline}"] = ([sys.executable, "-c", WIZARD_CODE], b"From prototype", path_env)
         samples: dict[str, list[tuple[float, int, float]]] = {name: [] for name in cases}
-        first_paint(*cases["launchready (welcome)"], cwd=folder)  # warm the OS file cache once
+        for argv, marker, extra in cases.values():  # warm the OS file cache once
+            first_paint(argv, marker, cwd=folder, extra_env=extra)
+        load_before = os.getloadavg()
         for _ in range(runs):
-            for name, (argv, marker) in cases.items():  # interleaved: machine load hits both alike
-                samples[name].append(first_paint(argv, marker, cwd=folder))
+            for name, (argv, marker, extra) in cases.items():  # interleaved: machine load hits all alike
+                samples[name].append(first_paint(argv, marker, cwd=folder, extra_env=extra))
+        load_after = os.getloadavg()
         os.environ.clear()
         os.environ.update(env_home)
-    print(f"First paint in a {SIZE[0]}x{SIZE[1]} pty, {runs} interleaved runs each (medians; min in brackets)")
-    print(f"{'':24} {'paint ms':>16} {'RSS MiB':>10} {'CPU ms':>14}")
+    print(f"First paint in a {SIZE[0]}x{SIZE[1]} pty, {runs} interleaved runs each (medians; min in brackets); "
+          f"bytecode {'compiled first' if compile_first else 'as found'}; load average "
+          f"{load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    print(f"{'':30} {'paint ms':>16} {'RSS MiB':>10} {'CPU ms':>14}")
     med: dict[str, tuple[float, float, float]] = {}
     for name, rows in samples.items():
         paint = [r[0] for r in rows]
         rss = [r[1] / 1024 for r in rows]
         cpu = [r[2] for r in rows]
         med[name] = (statistics.median(paint), statistics.median(rss), statistics.median(cpu))
-        print(f"{name:24} {med[name][0]:9.0f} [{min(paint):4.0f}] {med[name][1]:10.1f} "
+        print(f"{name:30} {med[name][0]:9.0f} [{min(paint):4.0f}] {med[name][1]:10.1f} "
               f"{med[name][2]:8.0f} [{min(cpu):4.0f}]")
     ref = med["minimal Textual app"]
-    for name in ("launchready (welcome)", "wizard without the CLI"):
+    for name in list(cases)[1:]:
         ours = med[name]
-        print(f"ratio {name} / minimal: paint {ours[0] / ref[0]:.2f}x (goal <= 1.3x), "
+        print(f"ratio {name + ' / minimal:':41} paint {ours[0] / ref[0]:.2f}x (goal <= 1.3x), "
               f"RSS {ours[1] / ref[1]:.2f}x (goal <= 1.5x), CPU {ours[2] / ref[2]:.2f}x")
     attribution(runs, launchready)
 
@@ -252,9 +298,11 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=9, help="runs per program for the first-paint part (default 9)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per lab mode (default 3)")
     parser.add_argument("--part", choices=("paint", "lab", "all"), default="all")
+    parser.add_argument("--baseline", metavar="REF", help="also measure this git revision, side by side")
+    parser.add_argument("--no-compile", action="store_true", help="do not compile the package's bytecode first")
     args = parser.parse_args()
     if args.part in ("paint", "all"):
-        part_paint(args.n)
+        part_paint(args.n, baseline=args.baseline, compile_first=not args.no_compile)
     if args.part in ("lab", "all"):
         part_lab(args.rounds)
     return 0

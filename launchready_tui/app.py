@@ -51,6 +51,7 @@ from launchready_tui.core.model import CheckResult, Status
 from launchready_tui.core.redact import redact_text
 from launchready_tui.core.session import (
     SessionState,
+    read_wizard_state,
     recent_projects,
     remember_project,
     save_theme,
@@ -175,8 +176,6 @@ def redact_obj(value: Any, presenter: bool) -> Any:
 class LaunchReadyApp(App[int]):
     CSS_PATH = "assets/app.tcss"
     TITLE = "launchready"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     BINDINGS = [
         Binding("f2", "toggle_presenter", "Presenter", id="presenter",
                 tooltip="Hide secrets, e-mail addresses and home folders for screen sharing"),
@@ -233,12 +232,28 @@ class LaunchReadyApp(App[int]):
         self._lab_host: _LabHost | None = None
         self._demo_dir: Path | None = None
         self.last_export: list[Path] = []
+        # Read once, before the first paint: what the welcome screen lists and the saved theme.
+        self._wizard_state = read_wizard_state()
+        self._project_exists = self._opens_welcome and self.project_path.exists()
 
     # -- start ---------------------------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The welcome screen is the bottom of the stack on the plain ``launchready`` path: composed with the
+        app, not after a blank default screen that would be styled, laid out and resized for nothing."""
+        if self._opens_welcome:
+            path = self.project_path
+            return WelcomeScreen(path, None, recent_projects(self._wizard_state),
+                                 reading=self._project_exists)
+        return super().get_default_screen()
+
+    @property
+    def _opens_welcome(self) -> bool:
+        return self._demo_domain is None and self._given_project is None
+
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST)
-        theme = saved_theme()
+        theme = saved_theme(self._wizard_state)
         if theme in THEMES.values():
             self.theme = theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -251,14 +266,15 @@ class LaunchReadyApp(App[int]):
             self._show_start()
 
     def _show_start(self) -> None:
-        """Paint the welcome screen at once; read the project file after the first paint (in a thread: the
-        first read loads YAML and the public-suffix list, ~60 ms), then fill in or show the error screen."""
+        """The welcome screen is already there (the default screen); the project file is read after the first
+        frame, in a thread: the first read loads YAML and the public-suffix list (~60 ms of imports), which
+        started any earlier would compete with the first paint for the GIL."""
+        if self._project_exists:
+            self.screen.call_after_refresh(self._start_reading)
+
+    def _start_reading(self) -> None:
         path = self.project_path
-        exists = path.exists()
-        self.push_screen(WelcomeScreen(path, None, recent_projects(), reading=exists))
-        if exists:
-            self.run_worker(lambda: self._read_project(path), thread=True, group="read-project",
-                            exit_on_error=False)
+        self.run_worker(lambda: self._read_project(path), thread=True, group="read-project", exit_on_error=False)
 
     def _read_project(self, path: Path) -> None:
         from launchready_tui.core.project import ProjectError, load_project
@@ -273,8 +289,10 @@ class LaunchReadyApp(App[int]):
     def _project_read(self, project: Project, warnings: list[str]) -> None:
         for warning in warnings:
             self.notify(self.redact(warning), severity="warning", timeout=10)
-        if isinstance(self.screen, WelcomeScreen):
-            self.screen.set_project(project)
+        # The welcome screen is the bottom of the stack: filled in even when another screen is on top of it.
+        for screen in self.screen_stack:
+            if isinstance(screen, WelcomeScreen):
+                screen.set_project(project)
 
     def _project_unreadable(self, path: Path, message: str) -> None:
         from launchready_tui.screens.project_error import ProjectErrorScreen

@@ -221,10 +221,16 @@ def _write_state(data: dict[str, Any]) -> None:
         os.replace(tmp, path)
 
 
-def recent_projects() -> list[RecentProject]:
-    """Projects opened before, newest first, that still exist on disk."""
+def read_wizard_state() -> dict[str, Any]:
+    """The whole preferences file, read once at start (recent projects and theme come from the same file)."""
+    return _read_state()
+
+
+def recent_projects(state: dict[str, Any] | None = None) -> list[RecentProject]:
+    """Projects opened before, newest first, that still exist on disk (``state``: from ``read_wizard_state``)."""
     out: list[RecentProject] = []
-    for item in _read_state().get("recent", []):
+    recent = (_read_state() if state is None else state).get("recent", [])
+    for item in recent if isinstance(recent, list) else []:
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
             continue
         if Path(item["path"]).is_file():
@@ -243,8 +249,8 @@ def remember_project(path: Path, project: Project) -> None:
     _write_state(data)
 
 
-def saved_theme() -> str | None:
-    theme = _read_state().get("theme")
+def saved_theme(state: dict[str, Any] | None = None) -> str | None:
+    theme = (_read_state() if state is None else state).get("theme")
     return theme if isinstance(theme, str) else None
 
 

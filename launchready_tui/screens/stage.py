@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 
 
 class StageScreen(WizardScreen):
+    # Only this screen's CSS uses them (list and detail side by side, one-line goal): on the app they would
+    # restyle every screen on each resize, the welcome screen's first paint included.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     BINDINGS = [
         Binding("r", "run_stage", "Run", id="run_stage", tooltip="Run this stage's checks"),
         Binding("c", "rerun_check", "Re-run", id="rerun_check", tooltip="Run the selected check again"),
