@@ -45,9 +45,6 @@ from textual.signal import Signal
 from textual.theme import Theme
 from textual.worker import Worker, get_current_worker
 
-from launchready_tui.core import catalogue
-from launchready_tui.core.catalogue import CheckSpec
-from launchready_tui.core.model import CheckResult, Status
 from launchready_tui.core.redact import redact_text
 from launchready_tui.core.session import (
     SessionState,
@@ -57,17 +54,18 @@ from launchready_tui.core.session import (
     save_theme,
     saved_theme,
 )
-from launchready_tui.core.stages import STAGES
 from launchready_tui.screens.welcome import WelcomeScreen
 
-if TYPE_CHECKING:  # the other screens and the project loader are imported on first use: first paint stays fast
+if TYPE_CHECKING:  # the other screens, the project loader and the check catalogue are imported on first use
     from launchready_tui.checks.base import CheckContext
     from launchready_tui.checks.runner import CheckEvent
+    from launchready_tui.core.catalogue import CheckSpec
+    from launchready_tui.core.model import CheckResult
     from launchready_tui.core.project import Project
     from launchready_tui.lab.server import Lab
     from launchready_tui.screens.lab_start import LabStartScreen
 
-Runner = Callable[..., Awaitable[list[CheckResult]]]  # checks.runner.run_checks(specs, ctx, on_event=...)
+Runner = Callable[..., Awaitable[list["CheckResult"]]]  # checks.runner.run_checks(specs, ctx, on_event=...)
 ContextFactory = Callable[["Project", Path], AbstractAsyncContextManager["CheckContext"]]
 LabMode = Literal["thread", "loop"]
 
@@ -174,7 +172,7 @@ def redact_obj(value: Any, presenter: bool) -> Any:
 
 
 class LaunchReadyApp(App[int]):
-    CSS_PATH = "assets/app.tcss"
+    CSS_PATH = Path(__file__).parent / "assets" / "app.tcss"  # absolute: a subclass elsewhere finds it too
     TITLE = "launchready"
     BINDINGS = [
         Binding("f2", "toggle_presenter", "Presenter", id="presenter",
@@ -314,6 +312,8 @@ class LaunchReadyApp(App[int]):
         self.open_project(path, project)
 
     def open_project(self, path: Path, project: Project, *, demo: bool = False, stage: int | None = None) -> None:
+        from launchready_tui.core.stages import STAGES
+
         if self.session is not None:
             self.notify("A project is already open in this window; start launchready again for another.",
                         severity="warning")
@@ -457,6 +457,8 @@ class LaunchReadyApp(App[int]):
     # -- checks --------------------------------------------------------------------------------------
 
     def is_built(self, check_id: str) -> bool:
+        from launchready_tui.core import catalogue
+
         if self._built_override is not None:
             return self._built_override(check_id)
         if check_id not in self._built:
@@ -478,6 +480,8 @@ class LaunchReadyApp(App[int]):
     def _import_checks(self) -> None:
         """Import the check modules after the first paint (off the event loop), so the first run starts at
         once, and learn precisely which checks exist (a module may hold only some of its checks yet)."""
+        from launchready_tui.core import catalogue
+
         found: dict[str, bool] = {}
         try:
             for spec in catalogue.CHECKS:
@@ -530,6 +534,8 @@ class LaunchReadyApp(App[int]):
         return set(self._active)
 
     def _specs_for(self, stage: int, check_ids: Sequence[str] | None) -> list[CheckSpec]:
+        from launchready_tui.core import catalogue
+
         if check_ids is None:
             specs = list(catalogue.for_stage(stage))
         else:
@@ -565,6 +571,8 @@ class LaunchReadyApp(App[int]):
         return run
 
     async def _run_stage(self, stage: int, specs: list[CheckSpec], run: _Run | None = None) -> None:
+        from launchready_tui.core.model import CheckResult, Status
+
         session = self._require_session()
         if run is None:
             run = self._register_run(stage, specs)
@@ -638,6 +646,8 @@ class LaunchReadyApp(App[int]):
         return self.run_all(only_failed=True)
 
     async def _run_all(self, only_failed: bool) -> None:
+        from launchready_tui.core.stages import STAGES
+
         session = self._require_session()
         self._run_all_active = True
         try:
@@ -724,6 +734,8 @@ class LaunchReadyApp(App[int]):
         return markdown, render_json(report)
 
     def _markdown_extras(self, session: SessionState) -> str:
+        from launchready_tui.core.stages import STAGES
+
         out = ["", "## Checklist (confirmed by hand)", ""]
         for stage in STAGES:
             for item in stage.manual_items:
@@ -763,6 +775,7 @@ class LaunchReadyApp(App[int]):
     # -- navigation and the command palette ----------------------------------------------------------
 
     def goto_stage(self, number: int) -> None:
+        from launchready_tui.core.stages import STAGES
         from launchready_tui.screens.stage import StageScreen
 
         if self.session is None or not 1 <= number <= len(STAGES):
@@ -773,6 +786,7 @@ class LaunchReadyApp(App[int]):
         self.switch_screen(f"stage-{number}")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
+        from launchready_tui.core.stages import STAGES
         from launchready_tui.screens.stage import StageScreen
 
         yield from super().get_system_commands(screen)

@@ -2,17 +2,23 @@
 
 ``--help``, ``--version`` and the headless commands never import Textual; only the wizard paths
 (``launchready`` with no command, ``launchready demo``) do, inside ``main()``.
+
+The bare wizard path (no arguments, or only ``--presenter``/``--debug``) does not import argparse at all: with
+its gettext lookups, argparse is ~8 ms of the wizard's start that the minimal Textual app never pays. Anything
+else (``--project``, abbreviations, ``--help``, a command) goes through argparse as before.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from launchready_tui import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 # Command name -> module under launchready_tui.commands. Modules that are not built yet are left out.
 COMMANDS: tuple[str, ...] = ("demo", "lab", "audit", "email", "secrets", "loadtest", "accounts", "handover")
@@ -22,14 +28,22 @@ def _command_module(name: str) -> str:
     return f"launchready_tui.commands.{name}"
 
 
+# The top-level options' defaults, shared by the parser and the bare wizard path.
+DEFAULT_PROJECT = "launchready.yaml"
+# Flags that take no value: a command line made only of these needs no parser.
+_BARE_FLAGS = frozenset({"--presenter", "--debug"})
+
+
 def _base_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="launchready",
         description="From prototype to safe to demo and sell: live launch checks, risks in business terms, "
         "fixes for your provider, and a handover document. Without a command, opens the wizard.",
     )
     parser.add_argument("--version", action="version", version=f"launchready {__version__}")
-    parser.add_argument("--project", metavar="PATH", default="launchready.yaml",
+    parser.add_argument("--project", metavar="PATH", default=DEFAULT_PROJECT,
                         help="project file for the wizard (default: ./launchready.yaml, created if absent)")
     parser.add_argument("--presenter", action="store_true", help="open the wizard in presenter mode")
     parser.add_argument("--debug", action="store_true", help="log details to stderr")
@@ -37,6 +51,9 @@ def _base_parser() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+    import importlib.util
+
     parser = _base_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
@@ -58,8 +75,11 @@ def _names_a_command(argv: Sequence[str]) -> bool:
     return False
 
 
-def parse(argv: Sequence[str]) -> argparse.Namespace:
+def parse(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace:
     # The wizard path skips importing every command module: it is what the first paint waits for.
+    if all(token in _BARE_FLAGS for token in argv):
+        return SimpleNamespace(command=None, project=DEFAULT_PROJECT, presenter="--presenter" in argv,
+                               debug="--debug" in argv)
     if _names_a_command(argv):
         return build_parser().parse_args(argv)
     args = _base_parser().parse_args(argv)
@@ -68,23 +88,29 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse(sys.argv[1:] if argv is None else argv)
+    args: Any = parse(sys.argv[1:] if argv is None else argv)
     import logging
 
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.CRITICAL, stream=sys.stderr)
-    from launchready_tui.commands.common import EXIT_CANCELLED, EXIT_USAGE, say, user_errors
 
     name = args.command or "wizard"
     try:
         if name == "wizard":
             from launchready_tui.commands.wizard import run_wizard
 
-            return run_wizard(args)
+            return run_wizard(project=args.project, presenter=args.presenter)
+        import importlib
+
         return int(importlib.import_module(_command_module(name)).run(args))
     except KeyboardInterrupt:
+        from launchready_tui.commands.common import EXIT_CANCELLED, say
+
         say("launchready: cancelled")
         return EXIT_CANCELLED
     except Exception as exc:
+        # Imported here: the wizard path reaches Textual without loading the commands' shared module.
+        from launchready_tui.commands.common import EXIT_USAGE, say, user_errors
+
         if isinstance(exc, user_errors()):
             say(f"launchready: error: {exc}")
             return EXIT_USAGE

@@ -22,16 +22,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from launchready_tui.core import catalogue
-from launchready_tui.core.model import CheckResult, Status
 from launchready_tui.core.redact import looks_like_secret
-from launchready_tui.core.stages import STAGES
 
 if TYPE_CHECKING:  # the loader (YAML, the public-suffix list) is imported when a project is saved
+    from launchready_tui.core.model import CheckResult, Status
     from launchready_tui.core.project import Project
 
-# Statuses "re-run failed" picks up: findings and checks we could not measure.
-RERUN_STATUSES = frozenset({Status.FAIL, Status.WARN, Status.ERROR})
+# Statuses "re-run failed" picks up (findings and checks we could not measure), by value: the model, catalogue
+# and stage modules are imported when a project opens, not before the welcome screen's first paint.
+RERUN_STATUSES = frozenset({"fail", "warn", "error"})
 # The runner's reason for a check whose module or function does not exist yet.
 NOT_BUILT_MARK = "not built yet"
 MAX_RECENT = 8
@@ -72,11 +71,13 @@ class StageRun:
 
 
 def is_not_built(result: CheckResult) -> bool:
-    return result.status is Status.SKIPPED and NOT_BUILT_MARK in result.summary
+    return result.status.value == "skipped" and NOT_BUILT_MARK in result.summary
 
 
 def stage_check_ids(stage: int) -> list[str]:
     """The check ids listed in a stage, in catalogue order. Email checks (stage 0) are shown in stage 1."""
+    from launchready_tui.core import catalogue
+
     return [c.id for c in catalogue.for_stage(stage)]
 
 
@@ -107,12 +108,16 @@ class SessionState:
 
     def stage_results(self, stage: int) -> list[CheckResult]:
         """Results present for the stage's checks, in catalogue order (email checks ride with stage 1)."""
+        from launchready_tui.core.catalogue import EMAIL_CHECK_IDS
+
         ids = stage_check_ids(stage)
         if stage == 1:
-            ids += list(catalogue.EMAIL_CHECK_IDS)
+            ids += list(EMAIL_CHECK_IDS)
         return [self.results[i] for i in ids if i in self.results]
 
     def counts(self, stage: int) -> dict[Status, int]:
+        from launchready_tui.core.model import Status
+
         tally = dict.fromkeys(Status, 0)
         for r in self.stage_results(stage):
             if not is_not_built(r):
@@ -120,8 +125,10 @@ class SessionState:
         return tally
 
     def rerun_ids(self, stage: int | None = None) -> list[str]:
+        from launchready_tui.core.stages import STAGES
+
         stages = [stage] if stage is not None else [s.number for s in STAGES]
-        return [r.id for n in stages for r in self.stage_results(n) if r.status in RERUN_STATUSES]
+        return [r.id for n in stages for r in self.stage_results(n) if r.status.value in RERUN_STATUSES]
 
     def all_results(self) -> list[CheckResult]:
         return list(self.results.values())
@@ -150,7 +157,9 @@ class SessionState:
         return ManualAnswer.from_value(self.project.answers.get(item_id))
 
     def manual_done(self, stage: int) -> tuple[int, int]:
-        items = next(s for s in STAGES if s.number == stage).manual_items
+        from launchready_tui.core.stages import get as get_stage
+
+        items = get_stage(stage).manual_items
         return sum(self.manual(i.id).done for i in items), len(items)
 
     def set_manual(self, item_id: str, *, done: bool | None = None, note: str | None = None) -> str | None:
