@@ -443,5 +443,5 @@ class Engine:
             "steps": rows, "windows": windows, "retired": self.retired, "stop_reason": self.stop_reason,
             "cancelled": self.cancelled, "requests": len(self.samples), "warmup_requests": len(warm),
             "unfinished": self.unfinished, "first_errors": self.first_errors, "elapsed_s": round(self.now(), 3),
-            "cpu_seconds": round(cpu_run, 3),
+            "cpu_seconds": round(cpu_run, 3), "connections_opened": self.client.opened,
         }

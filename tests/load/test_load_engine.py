@@ -158,6 +158,7 @@ async def test_closed_model_back_to_back(lab: Lab) -> None:
     assert r["details"]["attempted"] > 50  # 4 users back-to-back on a fast page
     assert r["row"]["offered_rps"] == pytest.approx(r["row"]["rps"], rel=0.05)
     assert r["details"]["schedule_lag_p95_ms"] == 0.0  # closed: sent when intended, by definition
+    assert result["connections_opened"] == 4  # one kept-alive connection per user, TLS handshake once each
 
 
 async def test_expensive_paths_upload_callback_webhook(lab: Lab) -> None:
