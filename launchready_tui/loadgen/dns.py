@@ -28,26 +28,23 @@ class AddressSource:
         self.overrides = NetworkOverrides.parse(network.resolve, network.connect_to)
         self.resolver = Resolver(network.nameservers or None, timeout=network.dns_timeout,
                                  overrides=self.overrides)
-        self._cache: dict[tuple[str, int], tuple[float, asyncio.Future[list[tuple[str, int]]]]] = {}
+        self._cache: dict[tuple[str, int], tuple[float, asyncio.Task[list[tuple[str, int]]]]] = {}
 
     async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:
         loop = asyncio.get_running_loop()
         key = (host, port)
         hit = self._cache.get(key)
-        if hit is not None and (not hit[1].done() or loop.time() - hit[0] < CACHE_S):
-            return list(await asyncio.shield(hit[1]))
-        fut: asyncio.Future[list[tuple[str, int]]] = loop.create_future()
-        self._cache[key] = (loop.time(), fut)
-        try:
-            result = await self._lookup(host, port)
-        except BaseException as exc:
-            del self._cache[key]  # a failure is not cached: the next request asks again
-            if not fut.done():
-                fut.set_exception(exc if isinstance(exc, OSError) else OSError(f"{host}: lookup interrupted"))
-                fut.exception()  # retrieved: waiters re-raise it, nobody else must be told
-            raise
-        fut.set_result(result)
-        return list(result)
+        if hit is None or (hit[1].done() and loop.time() - hit[0] >= CACHE_S):
+            # its own task: a request that times out or is cancelled stops waiting, not the shared lookup
+            task = loop.create_task(self._lookup(host, port))
+            task.add_done_callback(lambda t: self._forget_failure(key, t))
+            hit = self._cache[key] = (loop.time(), task)
+        return list(await asyncio.shield(hit[1]))
+
+    def _forget_failure(self, key: tuple[str, int], task: asyncio.Task[list[tuple[str, int]]]) -> None:
+        if task.cancelled() or task.exception() is not None:  # a failure is not cached: the next request asks
+            if self._cache.get(key, (0.0, None))[1] is task:
+                del self._cache[key]
 
     async def _lookup(self, host: str, port: int) -> list[tuple[str, int]]:
         to_host, to_port = self.overrides.route(host, port)

@@ -306,8 +306,8 @@ class Http1Client:
         async with asyncio.timeout_at(deadline):
             try:
                 addresses = await self.addresses.resolve(target.host, target.port)
-            except OSError as exc:
-                raise RequestFailed(DNS, f"DNS: {exc}") from None
+            except Exception as exc:  # OSError with the resolver's reason, or a name it could not even ask
+                raise RequestFailed(DNS, f"DNS: {exc or type(exc).__name__}") from None
             last: RequestFailed | None = None
             for addr, port in addresses:
                 try:
