@@ -21,6 +21,7 @@ from launchready_tui.loadgen.dns import AddressSource, ssl_context
 from launchready_tui.loadgen.http1 import Http1Client, RequestFailed, Target
 from launchready_tui.loadgen.plan import LoadEndpoint, LoadPlan, Network, PlanError, Step, validate
 from launchready_tui.loadgen.samples import CONNECT, DNS, PROTOCOL, TLS
+from launchready_tui.net.resolver import AddressLookup
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 # (request number on this connection, connection number) -> bytes to write, or None to close the connection
@@ -261,3 +262,21 @@ def test_request_encoding() -> None:
     assert head.endswith("Content-Length: 2\r\n\r\n") and t.tls and t.key == ("https", "::1", 8443)
     assert not t.retry_stale
     assert t.with_path("/cb?code=1").startswith(b"POST /cb?code=1 HTTP/1.1\r\nHost: [::1]:8443\r\n")
+
+
+async def test_lookups_are_shared_and_failures_are_not_cached(lab: Lab) -> None:
+    source = AddressSource(lab_network(lab))
+    calls: list[str] = []
+    real = source.resolver.addresses
+
+    async def counting(host: str, port: int | None = None) -> AddressLookup:
+        calls.append(host)  # counts the real resolver's calls, then lets it answer
+        return await real(host, port)
+
+    source.resolver.addresses = counting  # type: ignore[method-assign]
+    answers = await asyncio.gather(*[source.resolve("good.test", 443) for _ in range(20)])
+    assert len(calls) == 1 and all(a == answers[0] for a in answers) and answers[0]
+    for _ in range(2):
+        with pytest.raises(OSError):
+            await source.resolve("nope.flawed.test", 443)
+    assert calls.count("nope.flawed.test") == 2  # asked again: a failure is not kept for 300 s
