@@ -12,6 +12,11 @@ paint: the network layer and the check modules are imported once a project is op
 waits for that import instead of repeating it on the UI loop (``tests/test_import_hygiene.py`` keeps them out
 of ``import launchready_tui.app``).
 
+Start-up budget (issue #3, ``bench/first_paint.py``: first paint within 1.3x a minimal Textual app): the welcome
+screen is the default screen (no blank screen before it), the theme is set before the stylesheet is first
+parsed, the project file is read in a thread started after the first frame, and the catalogue, stage and model
+modules load when a project opens.
+
 The demo lab runs on the app's event loop by default. A thread with its own loop was measured side by side
 (``bench/first_paint.py --part lab``, stages 1+2 on the lab): on a quiet machine the two are within noise
 (thread/loop 0.90-0.98x on p95 lag and key latency); on a loaded 2-core machine the second thread made the UI
@@ -233,6 +238,11 @@ class LaunchReadyApp(App[int]):
         # Read once, before the first paint: what the welcome screen lists and the saved theme.
         self._wizard_state = read_wizard_state()
         self._project_exists = self._opens_welcome and self.project_path.exists()
+        # The theme is set before the app starts: set in on_mount, it re-parsed every stylesheet (~12 ms).
+        self.register_theme(HIGH_CONTRAST)
+        theme = saved_theme(self._wizard_state)
+        if theme in THEMES.values():
+            self.theme = theme
 
     # -- start ---------------------------------------------------------------------------------------
 
@@ -250,10 +260,6 @@ class LaunchReadyApp(App[int]):
         return self._demo_domain is None and self._given_project is None
 
     def on_mount(self) -> None:
-        self.register_theme(HIGH_CONTRAST)
-        theme = saved_theme(self._wizard_state)
-        if theme in THEMES.values():
-            self.theme = theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.presenter = self._start_presenter
         if self._demo_domain is not None:

@@ -70,7 +70,7 @@ def _names_a_command(argv: Sequence[str]) -> bool:
             skip = False
         elif token == "--project":
             skip = True  # its value may look like a command name ("launchready --project demo")
-        elif token in ("-h", "--help", "--version") or not token.startswith("-"):
+        elif token in ("-h", "--help") or not token.startswith("-"):  # --version: the base parser has it
             return True
     return False
 

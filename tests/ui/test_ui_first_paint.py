@@ -130,3 +130,16 @@ def test_bare_command_line_does_not_import_argparse() -> None:
             " if m in sys.modules)))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_version_needs_no_command_module() -> None:
+    code = ("import json, sys\n"
+            "from launchready_tui.cli import main\n"
+            "try:\n"
+            "    main(['--version'])\n"
+            "except SystemExit as exc:\n"
+            "    assert exc.code == 0, exc.code\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('launchready_tui.commands'))))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert proc.stdout.startswith("launchready ")
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
