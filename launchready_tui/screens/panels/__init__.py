@@ -57,7 +57,8 @@ PANELS: dict[int, list[str]] = {
     3: [],
     4: [],
     5: ["launchready_tui.screens.panels.alert_confirm:AlertConfirmPanel"],
-    6: ["launchready_tui.screens.panels.load_chart:LoadChartPanel"],
+    6: ["launchready_tui.screens.panels.load_chart:LoadChartPanel",
+        "launchready_tui.screens.panels.ai_confirm:AiConfirmPanel"],
     7: ["launchready_tui.screens.panels.accounts:AccountsPanel",
         "launchready_tui.screens.panels.email_headers:DidItLandPanel"],
 }
