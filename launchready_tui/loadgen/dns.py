@@ -55,4 +55,6 @@ class AddressSource:
 
 
 def ssl_context(network: Network) -> ssl.SSLContext:
-    return build_ssl_context(network.ca_file)
+    ctx = build_ssl_context(network.ca_file)
+    ctx.set_alpn_protocols(["http/1.1"])  # said explicitly: the load client speaks HTTP/1.1 only
+    return ctx

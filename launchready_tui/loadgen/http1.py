@@ -3,19 +3,20 @@
 Why not aiohttp here (it was the first engine): measured side by side against nginx on loopback, aiohttp's
 request path costs 85-100 µs of CPU per request, a bare asyncio protocol 8 µs (wrk: 7 µs). In a closed
 loop of 100 users whose answers arrive together, that difference is a queue of 8-10 ms inside the
-generator, added to the tail it reports (p95 +26 % over wrk's on the same server), and in the open model it
-is generator CPU that the self-check must then call untrustworthy. The load path needs none of what that
-time buys (redirects are never followed, no cookies, no decompression: the body is counted and
-discarded), so this module does only what it needs, on the same parser uvicorn uses:
+generator, added to the tail it reports (p95 +20-40 % over wrk's on the same server, worst on a busy
+machine), and in the open model it is generator CPU that the self-check must then call untrustworthy.
+The load path needs none of what that time buys (redirects are never followed, no cookies, no
+decompression: the body is counted and discarded), so this module does only what it needs, on the
+parser uvicorn uses (a hand-written client, kept small on purpose; the parsing is the library's):
 
 * one request at a time per connection (no pipelining), connections kept alive per origin and reused;
   a connection idle for longer than ``IDLE_REUSE_S`` is not reused (servers close idle ones after 5-75 s);
 * an idempotent request whose reused connection turns out closed before any answer byte is retried once
   on a new connection, as browsers and aiohttp do; a POST is not (it may have reached the server);
 * the whole exchange (resolve, connect, TLS, send, answer) runs under one deadline, like aiohttp's total
-  timeout; the answer time is taken when its last byte is parsed, in the transport callback, before the
-  event loop runs any other task (as wrk times it), so our own queue of ready tasks is not billed to the
-  server;
+  timeout (noticed within ``SWEEP_S``); the answer time is taken when its last byte is parsed, in the
+  transport callback (as wrk times it), so the time the event loop then spends on other ready tasks is
+  not billed to the server;
 * addresses come from the project's resolver with ``--connect-to``/``--resolve`` applied (``dns.py``); the
   URL host stays the Host header and the TLS server name.
 
@@ -29,6 +30,7 @@ import asyncio
 import os
 import ssl
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import httptools
@@ -37,6 +39,7 @@ from yarl import URL
 from launchready_tui.loadgen.dns import AddressSource
 from launchready_tui.loadgen.samples import CONNECT, DNS, PROTOCOL, TLS
 
+SWEEP_S = 0.02  # how late a deadline may be noticed: timeouts are whole seconds, 20 ms is within noise
 IDLE_REUSE_S = 4.0  # below the shortest common server keep-alive (uvicorn, node, hypercorn: 5 s)
 ONE_WRITE_MAX = 64 * 1024
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
@@ -116,7 +119,7 @@ class Target:
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; httptools calls ``on_*`` while we feed it the bytes that arrive."""
 
-    __slots__ = ("transport", "parser", "waiter", "status", "done_at", "got_bytes", "framed", "head_only",
+    __slots__ = ("transport", "parser", "waiter", "status", "done_at", "got_bytes", "head_chunks", "head_only",
                  "headers_done", "closed", "close_reason", "idle_since", "fresh_parser", "keep_alive")
 
     def __init__(self) -> None:
@@ -126,7 +129,8 @@ class _Connection(asyncio.Protocol):
         self.status = 0
         self.done_at = 0.0
         self.got_bytes = False
-        self.framed = False  # the answer says how long it is (Content-Length or chunked)
+        # the bytes that arrived until the headers were complete, for the rare answer cut short by a close
+        self.head_chunks: list[bytes] = []
         self.head_only = False
         self.headers_done = False
         self.closed = False
@@ -142,6 +146,8 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.got_bytes = True
+        if not self.headers_done:
+            self.head_chunks.append(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -156,16 +162,12 @@ class _Connection(asyncio.Protocol):
         w = self.waiter
         if w is None or w.done():
             return
-        if self.headers_done and not self.framed:
+        if self.headers_done and not _declares_length(self.head_chunks):
             self._complete()  # an answer without a length ends when the server closes
         else:
             w.set_exception(_Closed(self.got_bytes, self.close_reason))
 
     # -- httptools callbacks --------------------------------------------------------------------
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if len(name) in (14, 17) and name.lower() in (b"content-length", b"transfer-encoding"):
-            self.framed = True
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
@@ -176,7 +178,7 @@ class _Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         status = self.parser.get_status_code()
         if 100 <= status < 200 and status != 101:  # interim answer (100 Continue, 103): the real one follows
-            self.headers_done = self.framed = False
+            self.headers_done = False
             return
         if not self.head_only:
             self._complete()
@@ -207,7 +209,8 @@ class _Connection(asyncio.Protocol):
         if self.fresh_parser:
             self.parser = httptools.HttpResponseParser(self)
             self.fresh_parser = False
-        self.got_bytes = self.framed = self.headers_done = self.keep_alive = False
+        self.got_bytes = self.headers_done = self.keep_alive = False
+        self.head_chunks = []
         self.head_only = head_only
         self.waiter = fut = loop.create_future()
         return fut
@@ -216,14 +219,45 @@ class _Connection(asyncio.Protocol):
         return not self.closed and self.keep_alive
 
 
+class _LengthHeaders:
+    """Callbacks for :func:`_declares_length`: did the final (non-1xx) header block give a length?"""
+
+    def __init__(self) -> None:
+        self.parser: httptools.HttpResponseParser | None = None
+        self.framed = False
+        self.final = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self.final and name.lower() in (b"content-length", b"transfer-encoding"):
+            self.framed = True
+
+    def on_headers_complete(self) -> None:
+        assert self.parser is not None
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:
+            self.framed = False  # an interim answer: the final one's headers decide
+        else:
+            self.final = True
+
+
+def _declares_length(chunks: list[bytes]) -> bool:
+    """Whether the answer whose first bytes are ``chunks`` said how long it is (Content-Length or chunked).
+
+    Asked only when a connection closes mid-answer (rare): the bytes are replayed into a parser that
+    reports headers, so the hot path needs no Python call per header (~2 µs a request).
+    """
+    seen = _LengthHeaders()
+    seen.parser = httptools.HttpResponseParser(seen)
+    try:
+        seen.parser.feed_data(b"".join(chunks))
+    except (httptools.HttpParserError, httptools.HttpParserUpgrade):  # the headers seen so far decide
+        pass
+    return seen.framed
+
+
 def _os_words(exc: OSError) -> str:
     # asyncio's "Connect call failed (...)" hides the reason; the errno says it ("Connection refused")
     return os.strerror(exc.errno) if exc.errno else (exc.strerror or str(exc) or type(exc).__name__)
-
-
-def _expire(fut: asyncio.Future[int]) -> None:
-    if not fut.done():
-        fut.set_exception(TimeoutError())
 
 
 class Http1Client:
@@ -235,23 +269,22 @@ class Http1Client:
         self.idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self.busy: set[_Connection] = set()
         self.opened = 0  # connections opened in this run (keep-alive working = few)
+        # Deadlines per timeout value: appended in send order, so each queue is sorted and one timer
+        # sweeping the queues' heads replaces a timer per request (uvloop's call_at + cancel: 2.2 µs).
+        self._deadlines: dict[float, deque[tuple[float, asyncio.Future[int]]]] = {}
+        self._sweeper: asyncio.TimerHandle | None = None
 
     async def request(self, target: Target, timeout_s: float, head: bytes | None = None) -> tuple[int, float]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        timer = None
-        conn = self._idle(target.key)
+        conn = self._idle(target.key, loop)
         retry = conn is not None and target.retry_stale
         try:
             while True:
                 if conn is None:
                     conn = await self._open(target, loop, deadline)
                 fut = conn.start(loop, target.method == "HEAD")
-                if timer is None:
-                    timer = loop.call_at(deadline, _expire, fut)
-                else:  # the retry: the same deadline, the new waiter
-                    timer.cancel()
-                    timer = loop.call_at(deadline, _expire, fut)
+                self._watch(loop, timeout_s, deadline, fut)  # a retry keeps the first attempt's deadline
                 self.busy.add(conn)
                 assert conn.transport is not None
                 if head is None and target.data is not None:
@@ -283,15 +316,36 @@ class Http1Client:
                 conn.waiter = None
                 conn.abort()
             raise
-        finally:
-            if timer is not None:
-                timer.cancel()
 
-    def _idle(self, key: tuple[str, str, int]) -> _Connection | None:
+    def _watch(self, loop: asyncio.AbstractEventLoop, timeout_s: float, deadline: float,
+               fut: asyncio.Future[int]) -> None:
+        queue = self._deadlines.get(timeout_s)
+        if queue is None:
+            queue = self._deadlines[timeout_s] = deque()
+        queue.append((deadline, fut))
+        if self._sweeper is None:
+            self._sweeper = loop.call_later(SWEEP_S, self._sweep, loop)
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Expire the waits past their deadline (at most ``SWEEP_S`` late); forget the finished ones."""
+        now = loop.time()
+        pending = False
+        for queue in self._deadlines.values():
+            while queue:
+                deadline, fut = queue[0]
+                if not fut.done():
+                    if deadline > now:
+                        break
+                    fut.set_exception(TimeoutError())
+                queue.popleft()
+            pending = pending or bool(queue)
+        self._sweeper = loop.call_later(SWEEP_S, self._sweep, loop) if pending else None
+
+    def _idle(self, key: tuple[str, str, int], loop: asyncio.AbstractEventLoop) -> _Connection | None:
         pool = self.idle.get(key)
         if not pool:
             return None
-        now = asyncio.get_running_loop().time()
+        now = loop.time()
         while pool:
             conn = pool.pop()  # the most recently used: the warmest, the least likely closed by the server
             if not conn.closed and now - conn.idle_since < IDLE_REUSE_S:
@@ -329,6 +383,10 @@ class Http1Client:
 
     def close(self) -> None:
         """Drop every connection at once (the run is over or cancelled)."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        self._deadlines.clear()
         for pool in self.idle.values():
             for conn in pool:
                 conn.abort()

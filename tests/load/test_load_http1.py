@@ -152,6 +152,42 @@ async def test_answer_cut_short_is_a_connection_error() -> None:
     server.close()
 
 
+async def test_answer_cut_short_on_a_closing_connection_is_still_an_error() -> None:
+    # "Connection: close" and a length: the close ends the connection, not the answer (90 bytes missing)
+    cut = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 100\r\n\r\nonly part"
+    async with scripted(lambda n, c: cut, close_after_answer=True) as srv:
+        c = client()
+        with pytest.raises(RequestFailed) as err:
+            await c.request(get(srv), 5)
+        assert err.value.kind == CONNECT
+        c.close()
+
+
+async def test_answer_without_length_after_an_interim_answer() -> None:
+    answer = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nConnection: close\r\n\r\nrest of the body"
+    async with scripted(lambda n, c: answer, close_after_answer=True) as srv:
+        c = client()
+        assert (await c.request(get(srv, "POST", body=b"{}"), 5))[0] == 200
+        c.close()
+
+
+async def test_each_wait_ends_at_its_own_deadline() -> None:
+    async with scripted(lambda n, c: b"") as srv:  # reads every request, answers none
+        c = client()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        async def wait(timeout: float) -> float:
+            with pytest.raises(TimeoutError):
+                await c.request(get(srv), timeout)
+            return loop.time() - started
+
+        short, long_, short2 = await asyncio.gather(wait(0.3), wait(0.8), wait(0.3))
+        for took, limit in ((short, 0.3), (long_, 0.8), (short2, 0.3)):
+            assert limit - 0.01 < took < limit + 0.25  # never early; late by at most a sweep plus scheduling
+        c.close()
+
+
 async def test_head_answer_with_a_length_has_no_body() -> None:
     def script(n: int, conn: int) -> bytes:
         return b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" if n == 1 else OK
