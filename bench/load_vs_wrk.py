@@ -20,12 +20,15 @@ Not a test: nothing here asserts a time. Needs the Debian packages nginx, libngi
     .venv/bin/python bench/load_vs_wrk.py [--seconds 8] [--rounds 3] [--connections 50,100]
                                           [--baseline 735df03] [--busy 2]
 
-Measured with it (issue #7 follow-up): aiohttp's request path cost ~100 ms CPU per 1k requests and, on a
-busy machine, 0.87x wrk's throughput with p95 +37 % at 100 connections; the HTTP/1.1 client of
-``loadgen/http1.py`` costs ~20 ms and stays within 1-5 % of wrk. Splitting the users over two generator
-processes (merged raw samples) measured no better with the lean client (+1-2 % req/s, 20-50 % more CPU
-per request) and worse with aiohttp under contention (0.78x, p95 +96 %), so the generator stays one
-process.
+Measured with it (issue #7 follow-up; medians of 5 rounds of 8 s, ``--baseline 735df03``, the aiohttp
+generator): that generator used 80-90 ms of CPU per 1,000 requests and, with ``--busy 2``, reached
+0.94-0.95x / 0.90-0.91x wrk's throughput with p95 +16 % / +24-28 % at 50 / 100 connections. The client of
+``loadgen/http1.py`` uses 14-16 ms and reached 1.00x / 0.99x with p95 -0.4 % / +4-5 % under the same load,
+and 0.98-0.99x with p95 within +1 % on a quiet machine. Splitting the users over two generator processes
+(raw samples merged) was measured too: +1-2 % req/s and -0.5 ms p95 with the lean client at 20-50 % more
+CPU per request, worse with aiohttp under contention (0.78x, p95 +96 %), so the generator stays one
+process. What remains under ``--busy`` at 100 connections follows the CPU one batch of 100 answers costs
+against the scheduler's slice (wrk -t1 does as well as -t2 there): lower CPU per request is the lever.
 """
 
 from __future__ import annotations
