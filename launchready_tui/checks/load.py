@@ -598,6 +598,8 @@ async def load_generator_health(ctx: CheckContext) -> Outcome:
     ev = _common_evidence(run) | {
         "steps": a.contract_steps(), "generator": rows, "in_flight_cap": res.get("in_flight_cap"),
         "cpu_seconds": cpu_s, "cpu_ms_per_1000_requests": round(cpu_s * 1e6 / requests, 1) if requests else None,
+        # few = keep-alive works; about one per request = the server closes every connection (TLS each time)
+        "connections_opened": res.get("connections_opened"),
     }
     target = _target(ctx, run)
     if not a.health:

@@ -45,6 +45,10 @@ async def test_good_lab_passes_with_one_shared_run(load_context: ContextFactory)
     assert {s["endpoint"] for s in res["load.ai_p95"].evidence["steps"]} == {"generate"}
     assert "generate" not in {s["endpoint"] for s in res["load.core_p95"].evidence["steps"]}
     assert re.match(r"generator used at most 0\.\d\d core", res["load.generator_health"].summary)
+    hev = health.evidence
+    # keep-alive works: a handful of connections for the whole run (one per request would be >= sum of rps)
+    assert 0 < hev["connections_opened"] * 5 < sum(s["rps"] for s in steps), hev
+    assert hev["cpu_ms_per_1000_requests"] > 0
 
 
 async def test_flawed_lab_fails_and_names_what_breaks_first(load_context: ContextFactory) -> None:
