@@ -20,6 +20,7 @@ from launchready_tui.core.model import CheckResult, Outcome, Status
 log = logging.getLogger("launchready.runner")
 
 DEFAULT_CONCURRENCY = 8
+WIND_DOWN_S = 2.5  # below the wizard's 3 s grace (app.CANCEL_GRACE_S) before it cancels a run outright
 
 
 @dataclass(slots=True)
@@ -107,22 +108,27 @@ async def run_checks(
         done += 1
         emit(CheckEvent("finished", spec.id, done, total, result=result))
 
-    async def watch_cancel(group_task: asyncio.Task[None]) -> None:
+    tasks = {spec.id: asyncio.ensure_future(one(spec)) for spec in todo}
+
+    async def watch_cancel() -> None:
         await ctx.cancel_event.wait()
-        group_task.cancel()
+        # Checks that wind down get a short grace to report what they measured; the rest stop now.
+        for spec in todo:
+            if not spec.winds_down:
+                tasks[spec.id].cancel()
+        if any(spec.winds_down and not tasks[spec.id].done() for spec in todo):
+            await asyncio.sleep(WIND_DOWN_S)
+        for task in tasks.values():
+            task.cancel()
 
-    async def all_checks() -> None:
-        async with asyncio.TaskGroup() as group:
-            for spec in todo:
-                group.create_task(one(spec))
-
-    main = asyncio.ensure_future(all_checks())
-    watcher = asyncio.ensure_future(watch_cancel(main))  # type: ignore[arg-type]
+    watcher = asyncio.ensure_future(watch_cancel())
     try:
-        await main
-    except asyncio.CancelledError:
-        if not ctx.cancel_event.is_set():
-            raise
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        for task in tasks.values():
+            if not task.cancelled() and (error := task.exception()) is not None:
+                raise error  # run_one never raises: this is a bug in an event callback, not a check
+        if not ctx.cancel_event.is_set() and any(task.cancelled() for task in tasks.values()):
+            raise asyncio.CancelledError
         # Cancelled through the event: keep what finished, mark the rest.
         for spec in todo:
             if spec.id not in results:
@@ -130,6 +136,12 @@ async def run_checks(
                     id=spec.id, title=spec.title, status=Status.SKIPPED, stage=spec.stage, impact=spec.impact,
                     summary="cancelled before it finished",
                 )
+    except asyncio.CancelledError:
+        for task in tasks.values():
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks.values())
+        raise
     finally:
         watcher.cancel()
         ctx.progress = previous_progress

@@ -24,6 +24,9 @@ class CheckSpec:
     module: str  # module name under launchready_tui.checks, or a dotted absolute module name
     timeout_s: float = 30.0
     network: bool = True  # False: works on local files or answers only
+    # True: on cancel the check is not killed at once; it sees ``cancel_event`` and reports what it
+    # measured so far (the load test stops its generator within a second and keeps the partial steps)
+    winds_down: bool = False
 
     @property
     def function_name(self) -> str:
@@ -43,9 +46,9 @@ class CheckSpec:
 
 def _c(
     check_id: str, title: str, stage: int, impact: Impact, module: str,
-    timeout_s: float = 30.0, network: bool = True,
+    timeout_s: float = 30.0, network: bool = True, winds_down: bool = False,
 ) -> CheckSpec:
-    return CheckSpec(check_id, title, stage, impact, module, timeout_s, network)
+    return CheckSpec(check_id, title, stage, impact, module, timeout_s, network, winds_down)
 
 
 I = Impact  # noqa: E741 - short alias keeps the table readable
@@ -101,11 +104,11 @@ CHECKS: tuple[CheckSpec, ...] = (
     _c("monitor.error_tracking", "Error tracking", 5, I.OPS, "monitoring"),
     _c("monitor.status_page", "Status page", 5, I.OPS, "monitoring"),
     # Stage 6 - load sanity test and AI paths
-    _c("load.core_p95", "Core endpoints p95 under load", 6, I.SLOW_DEMO, "load", 900),
-    _c("load.ai_p95", "AI endpoints p95 under load", 6, I.SLOW_DEMO, "load", 900),
-    _c("load.error_rate", "Error rate under load", 6, I.DOWNTIME, "load", 900),
-    _c("load.capacity", "Capacity note", 6, I.DOWNTIME, "load", 900),
-    _c("load.generator_health", "Load generator health", 6, I.OPS, "load", 900),
+    _c("load.core_p95", "Core endpoints p95 under load", 6, I.SLOW_DEMO, "load", 900, winds_down=True),
+    _c("load.ai_p95", "AI endpoints p95 under load", 6, I.SLOW_DEMO, "load", 900, winds_down=True),
+    _c("load.error_rate", "Error rate under load", 6, I.DOWNTIME, "load", 900, winds_down=True),
+    _c("load.capacity", "Capacity note", 6, I.DOWNTIME, "load", 900, winds_down=True),
+    _c("load.generator_health", "Load generator health", 6, I.OPS, "load", 900, winds_down=True),
     _c("ai.latency", "AI endpoint latency", 6, I.SLOW_DEMO, "ai_probes", 300),
     _c("ai.prompt_injection", "Prompt-injection probes", 6, I.DATA_LEAK, "ai_probes", 900),
     _c("ai.cost_guard", "AI cost guard", 6, I.COST, "ai_probes", 900),  # waits for the run's other phases

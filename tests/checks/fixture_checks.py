@@ -29,3 +29,16 @@ async def t_slow(ctx: CheckContext) -> Outcome:
 
 async def t_wrong(ctx: CheckContext) -> Outcome:
     return "not an outcome"  # type: ignore[return-value]
+
+
+async def t_partial(ctx: CheckContext) -> Outcome:
+    """Winds down on cancel: reports what it measured instead of being killed."""
+    await ctx.cancel_event.wait()
+    await asyncio.sleep(0.1)  # flushing what it has
+    return Outcome(Status.WARN, "stopped early: 3 of 10 steps measured")
+
+
+async def t_stubborn(ctx: CheckContext) -> Outcome:
+    """Claims to wind down but never does: the runner's grace must still end it."""
+    await asyncio.sleep(30)
+    return Outcome(Status.PASS, "never")

@@ -85,3 +85,34 @@ async def test_unbuilt_check_is_skipped_with_reason(ctx: CheckContext) -> None:
     [result] = await run_checks([ghost], ctx)
     assert result.status is Status.SKIPPED
     assert "not built yet" in result.summary
+
+
+async def test_a_check_that_winds_down_keeps_its_partial_result(ctx: CheckContext,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Esc on a load test: the check reports what it measured; the ordinary slow check is cut at once."""
+    import dataclasses
+
+    from launchready_tui.checks import runner
+
+    monkeypatch.setattr(CheckSpec, "module_path", property(lambda self: MOD))
+    monkeypatch.setattr(runner, "WIND_DOWN_S", 0.5)
+    partial = dataclasses.replace(spec("partial", timeout=20), winds_down=True)
+    stubborn = dataclasses.replace(spec("stubborn", timeout=20), winds_down=True)
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, ctx.cancel_event.set)
+    started = loop.time()
+    results = await run_checks([spec("slow", timeout=20), partial, stubborn], ctx)
+    elapsed = loop.time() - started
+    assert results[0].status is Status.SKIPPED and "cancelled" in results[0].summary
+    assert results[1].status is Status.WARN and "3 of 10 steps" in results[1].summary
+    assert results[2].status is Status.SKIPPED and "cancelled" in results[2].summary
+    assert elapsed < 10  # the grace ended the stubborn one (it would sleep 30 s)
+
+
+async def test_cancelling_the_caller_cancels_every_check(ctx: CheckContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(CheckSpec, "module_path", property(lambda self: MOD))
+    task = asyncio.ensure_future(run_checks([spec("slow", timeout=20), spec("ok")], ctx))
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
