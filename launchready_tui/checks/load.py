@@ -44,6 +44,7 @@ from launchready_tui.loadgen.plan import (
     DEFAULT_USERS,
     DEFAULT_WARMUP_SECONDS,
     KINDS,
+    Caps,
     LoadEndpoint,
     LoadPlan,
     Network,
@@ -188,13 +189,22 @@ def build_plan(ctx: CheckContext, measured: dict[str, float] | None = None) -> L
                              "--step-seconds"),
         warmup_seconds=_number(_setting(ctx, "warmup_seconds", QUICK_WARMUP_SECONDS if quick
                                         else DEFAULT_WARMUP_SECONDS), "the warm-up"),
-        network=_network(ctx), quick=quick,
+        network=_network(ctx), quick=quick, caps=_caps(ctx),
     )
     if isinstance(_options(ctx).get("abort"), dict):
         from dataclasses import replace
 
         plan.abort = replace(plan.abort, **_options(ctx)["abort"])
     return plan
+
+
+def _caps(ctx: CheckContext) -> Caps:
+    budget = _setting(ctx, "max_ai_requests", None)
+    if budget is None:
+        return Caps()
+    if isinstance(budget, bool) or not isinstance(budget, int):
+        raise PlanError(f"load.max_ai_requests must be a whole number of AI calls, not {budget!r}")
+    return Caps(max_ai_requests=budget)
 
 
 def is_quick(ctx: CheckContext) -> bool:

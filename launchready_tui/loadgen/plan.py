@@ -37,6 +37,9 @@ class PlanError(ValueError):
     """A plan that cannot run; the message is one plain sentence for the founder."""
 
 
+MAX_AI_BUDGET = 10_000  # even a founder who raises the AI budget cannot make one run cost a fortune
+
+
 @dataclass(frozen=True, slots=True)
 class Caps:
     """Safety bounds (loadtest.md §7): a founder-facing tool must not be a DoS button."""
@@ -171,9 +174,26 @@ class LoadPlan:
         lines.append(f"{self.step_seconds:g} s per step after {self.warmup_seconds:g} s of warm-up; about "
                      f"{self.expected_requests():,} requests in {self.duration_s():.0f} s")
         if (ai := self.expected_ai_requests()) > 0:
-            lines.append(f"AI endpoints: about {ai} calls (budget {self.caps.max_ai_requests}); each costs "
-                         "what your AI provider charges per call")
+            budget = self.caps.max_ai_requests
+            if ai <= budget:
+                lines.append(f"AI endpoints: about {ai:,} calls (budget {budget:,}); each costs what your AI "
+                             "provider charges per call")
+            else:
+                lines.append(f"AI endpoints: the plan would make about {ai:,} calls, but they stop at the budget "
+                             f"of {budget:,} (load.max_ai_requests){self._budget_runs_out()}; each call costs "
+                             "what your AI provider charges")
         return lines
+
+    def _budget_runs_out(self) -> str:
+        """Where the AI budget is spent: ', during step 3 (50 users)', counting the warm-up at step 1's rate."""
+        ai = {e.name for e in self.endpoints if e.ai}
+        spent = 0.0
+        for i, s in enumerate(self.steps, 1):
+            per_s = sum(r for n, r in s.rates.items() if n in ai)
+            spent += per_s * (self.step_seconds + (self.warmup_seconds if i == 1 else 0.0))
+            if spent > self.caps.max_ai_requests:
+                return f", during step {i} ({s.users} users)" if s.users else f", during step {i}"
+        return ""
 
     # -- JSON --------------------------------------------------------------------------------
 
@@ -297,6 +317,8 @@ def validate(plan: LoadPlan) -> None:
     if plan.duration_s() > caps.max_run_seconds:
         raise PlanError(f"the run would take {plan.duration_s():.0f} s; the cap is {caps.max_run_seconds:.0f} s "
                         "(fewer steps or shorter steps)")
+    if not 1 <= caps.max_ai_requests <= MAX_AI_BUDGET:
+        raise PlanError(f"load.max_ai_requests must be between 1 and {MAX_AI_BUDGET:,} (got {caps.max_ai_requests})")
     if plan.expected_requests() > caps.max_requests:
         raise PlanError(f"the run would send about {plan.expected_requests():,} requests; the cap is "
                         f"{caps.max_requests:,}")

@@ -119,6 +119,9 @@ async def test_zero_users_and_negative_durations_are_errors_with_reasons(load_co
     async with load_context("good.test", users=[5], step_seconds=-3) as ctx:
         res = await run_all(ctx)
     assert "--step-seconds must be between 1 and 60" in res["load.core_p95"].summary
+    async with load_context("good.test", users=[5], max_ai_requests="lots") as ctx:
+        res = await run_all(ctx)
+    assert "load.max_ai_requests must be a whole number of AI calls, not 'lots'" in res["load.capacity"].summary
 
 
 async def test_non_loopback_target_needs_confirmation(lab: Lab, load_context: ContextFactory) -> None:

@@ -175,3 +175,20 @@ async def test_expensive_paths_upload_callback_webhook(lab: Lab) -> None:
         assert r["details"]["answered"] == r["details"]["attempted"] > 0
         assert r["details"]["status_4xx"] == r["details"]["attempted"]
         assert r["row"]["error_rate"] == 0.0
+
+
+async def test_ai_budget_stops_the_ai_endpoint_not_the_run(lab: Lab) -> None:
+    """AI calls cost money: past the budget the AI endpoint is retired with the reason; core load goes on."""
+    from launchready_tui.loadgen.plan import Caps
+
+    gen = LoadEndpoint("generate", "https://api.good.test/v1/generate", "POST", "{}", kind="ai", timeout_s=15)
+    home = LoadEndpoint("home", "https://good.test/")
+    plan = rate_plan(lab, [gen, home], [6, 6], step_seconds=1.5, caps=Caps(max_ai_requests=7))
+    assert "they stop at the budget of 7 (load.max_ai_requests), during step 1" in "\n".join(plan.describe())
+    events: list[dict[str, Any]] = []
+    result = await LoadProcess(plan).run(on_event=events.append)
+    ai_attempted = sum(r["details"]["attempted"] for r in rows(result, "generate"))
+    assert ai_attempted == 7
+    retired = [e for e in events if e["type"] == "retired"]
+    assert retired and retired[0]["endpoint"] == "generate" and "AI budget of 7" in retired[0]["reason"]
+    assert [r["step"] for r in rows(result, "home")] == [0, 1]  # the core endpoint ran both steps

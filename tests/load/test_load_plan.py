@@ -44,7 +44,20 @@ def test_littles_law_matches_the_design_example() -> None:
     assert plan.steps[1].rates["generate"] == pytest.approx(100 / 5.8)
     text = "\n".join(plan.describe())
     assert "step 2: 100 users -> login 19.2 req/s, generate 17.2 req/s" in text
-    assert "AI endpoints: about" in text
+    assert "AI endpoints: the plan would make about" in text and "during step 2 (100 users)" in text
+
+
+def test_ai_budget_is_said_before_the_run_and_bounded() -> None:
+    within = "\n".join(_plan([10], step_seconds=30).describe())
+    assert "AI endpoints: about 51 calls (budget 300)" in within
+    # default plan: 10/25/50/100 users, 30 s steps, 5 s warm-up -> far more AI calls than the budget
+    over = "\n".join(_plan(step_seconds=30, warmup_seconds=5).describe())
+    assert "the plan would make about 956 calls, but they stop at the budget of 300 (load.max_ai_requests), " \
+           "during step 3 (50 users)" in over
+    for bad in (0, 10_001):
+        with pytest.raises(PlanError, match="load.max_ai_requests must be between 1 and 10,000"):
+            validate(_plan([10], caps=Caps(max_ai_requests=bad)))
+    validate(_plan([10], caps=Caps(max_ai_requests=2000)))
 
 
 def test_plan_survives_the_process_boundary() -> None:
