@@ -181,7 +181,10 @@ def build_plan(ctx: CheckContext, measured: dict[str, float] | None = None) -> L
     users = _setting(ctx, "users", list(QUICK_USERS if quick else DEFAULT_USERS))
     if not isinstance(users, list) or not all(isinstance(u, int) for u in users):
         raise PlanError("load.users must be a list of whole numbers, like [10, 25, 50, 100]")
-    rates = _options(ctx).get("rates") or None
+    rates = _setting(ctx, "rates", None) or None
+    if rates is not None and (not isinstance(rates, list) or not all(
+            isinstance(r, int | float) and not isinstance(r, bool) for r in rates)):
+        raise PlanError("load.rates must be a list of arrivals per second, like [5, 10, 20]")
     plan = LoadPlan(
         endpoints=endpoints, steps=build_steps(endpoints, users, think, rates),
         model=str(_setting(ctx, "model", "open")), think_ms=think,
@@ -416,7 +419,8 @@ def _common_evidence(run: LoadRun) -> dict[str, Any]:
         ev["plan"] = {"model": run.plan.model, "users": [s.users for s in run.plan.steps],
                       "peak_rps": round(max((s.total_rps for s in run.plan.steps), default=0.0), 2),
                       "think_ms": run.plan.think_ms, "step_seconds": run.plan.step_seconds,
-                      "warmup_seconds": run.plan.warmup_seconds, "lines": run.plan.describe()}
+                      "warmup_seconds": run.plan.warmup_seconds, "max_ai_requests": run.plan.caps.max_ai_requests,
+                      "lines": run.plan.describe()}
     if run.preflight:
         ev["left_out"] = list(run.preflight.values())
     if run.targets:

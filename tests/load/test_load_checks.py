@@ -122,6 +122,9 @@ async def test_zero_users_and_negative_durations_are_errors_with_reasons(load_co
     async with load_context("good.test", users=[5], max_ai_requests="lots") as ctx:
         res = await run_all(ctx)
     assert "load.max_ai_requests must be a whole number of AI calls, not 'lots'" in res["load.capacity"].summary
+    async with load_context("good.test", rates="fast") as ctx:
+        res = await run_all(ctx)
+    assert "load.rates must be a list of arrivals per second" in res["load.capacity"].summary
 
 
 async def test_non_loopback_target_needs_confirmation(lab: Lab, load_context: ContextFactory) -> None:
@@ -177,3 +180,14 @@ async def test_a_whole_audit_runs_the_quick_plan(lab: Lab, tmp_path: Any) -> Non
     async with check_context(project, tmp_path, options=CheckOptions()) as ctx:
         plan = load_checks.build_plan(ctx)
     assert not plan.quick and plan.step_seconds == 10
+
+
+async def test_a_plan_saved_in_the_project_file_is_used(lab: Lab, load_context: ContextFactory) -> None:
+    data = lab.project_dict("good.test")
+    data["endpoints"] = [e for e in data["endpoints"] if e["name"] == "home"]
+    data["load"] = {"confirmed_targets": [], "rates": [4, 8], "max_ai_requests": 50}
+    async with load_context(project=data) as ctx:
+        res = await run_all(ctx)
+    cap = res["load.capacity"]
+    assert [s["offered_rps"] for s in cap.evidence["steps"]] == [4, 8], cap.evidence["steps"]
+    assert cap.evidence["plan"]["max_ai_requests"] == 50
