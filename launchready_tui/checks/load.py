@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,6 +200,18 @@ def build_plan(ctx: CheckContext, measured: dict[str, float] | None = None) -> L
 
         plan.abort = replace(plan.abort, **_options(ctx)["abort"])
     return plan
+
+
+def preview(ctx: CheckContext) -> list[str]:
+    """The full plan (what the wizard's Run sends) in the founder's words, without sending anything.
+
+    Raises PlanError. ``ctx`` is not changed: an audit of stage 6 still runs its quick plan."""
+    opts = {**_options(ctx), "explicit": True}
+    view = dataclasses.replace(ctx, options=dataclasses.replace(
+        ctx.options, extra={**ctx.options.extra, OPTIONS_KEY: opts}))
+    plan = build_plan(view)
+    validate(plan)
+    return plan.describe()
 
 
 def _caps(ctx: CheckContext) -> Caps:

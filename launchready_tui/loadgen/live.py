@@ -82,6 +82,10 @@ class LiveChart:
         users_seen = sorted({int(s["users"]) for s in steps})
         if not self.users or not set(users_seen) <= set(self.users):
             self.users = users_seen
+        # Live cells the exact rows do not confirm came from late answers of an earlier step (an endpoint
+        # retired after breaking its target still has requests in flight): drop them, "not run" is the truth.
+        exact_keys = {(self.users.index(int(s["users"])), str(s["endpoint"])) for s in steps}
+        self.cells = {k: c for k, c in self.cells.items() if k in exact_keys}
         for s in steps:
             name = str(s["endpoint"])
             if name not in self.endpoints:
@@ -131,7 +135,7 @@ class LiveChart:
         slo = self.slo_ms.get(name, 500.0)
         p95 = cell.p95_ms
         if p95 is None:
-            bar, value, verdict = "·" * BAR_WIDTH, "no answer yet", ""
+            bar, value, verdict = "·" * BAR_WIDTH, "no answer" if self.finished else "no answer yet", ""
         else:
             filled = min(BAR_WIDTH, round(p95 / (2 * slo) * BAR_WIDTH))
             bar = list("█" * filled + "░" * (BAR_WIDTH - filled))

@@ -48,3 +48,23 @@ def test_retired_endpoint_is_shown_as_not_run() -> None:
                     "endpoints": {"home": {"completed": 5, "failed": 0, "p95_ms": 4.0}}})
     text = "\n".join(chart.lines())
     assert "login          not run: p95 610 ms at 10 users" in text
+
+
+def test_late_answers_of_a_retired_endpoint_do_not_stay_on_the_finished_chart() -> None:
+    """login broke at 10 users and was retired; its last answers arrived during step 2's first second."""
+    chart = LiveChart()
+    chart.on_event({"type": "plan", "endpoints": ["login", "home"], "users": [10, 25],
+                    "slo_ms": {"login": 500.0, "home": 500.0}})
+    chart.on_event({"type": "retired", "endpoint": "login", "reason": "p95 603 ms at 10 users"})
+    chart.on_event({"type": "tick", "step": 1, "users": 25, "completed": 6, "in_flight": 0, "cpu": 0.0,
+                    "endpoints": {"home": {"completed": 5, "failed": 0, "p95_ms": 4.0},
+                                  "login": {"completed": 1, "failed": 0, "p95_ms": 603.0}}})
+    assert "p95~ 603 ms" in "\n".join(chart.lines())  # live: what arrived is shown
+    chart.apply_steps([
+        {"endpoint": "login", "users": 10, "p50_ms": 600.0, "p95_ms": 603.0, "error_rate": 0.0},
+        {"endpoint": "home", "users": 10, "p50_ms": 2.0, "p95_ms": 3.0, "error_rate": 0.0},
+        {"endpoint": "home", "users": 25, "p50_ms": 2.0, "p95_ms": 3.0, "error_rate": 0.0},
+    ])
+    lines = chart.lines()
+    assert "p95~" not in "\n".join(lines)
+    assert lines[lines.index("25 users") + 1] == "  login          not run: p95 603 ms at 10 users"

@@ -39,6 +39,12 @@ async def test_load_chart_runs_the_plan_live_and_shows_the_note(lab: Lab, tmp_pa
         await pilot.pause()
         panel = app.screen.query_one(LoadChartPanel)
         assert panel.chart.lines()[0].startswith("Not run yet")
+        await pilot.press("t", "t", "t")  # Checks -> Checklist -> Deliverable -> Load chart
+        # the plan is on screen before anything is sent: users -> req/s per endpoint, duration, AI calls
+        await wait_until(pilot, lambda: "The plan (nothing is sent" in screen_text(app), what="the plan preview")
+        text = screen_text(app)
+        assert "step 2: 6 users -> home" in text and "generate" in text and "AI endpoints: about" in text
+        assert not panel.chart.running and app.session is not None and "load.capacity" not in app.session.results
         panel.start()
         await wait_until(pilot, lambda: panel.chart.last_tick is not None, timeout=30, what="a live tick")
         await pilot.pause(0.6)
@@ -49,7 +55,6 @@ async def test_load_chart_runs_the_plan_live_and_shows_the_note(lab: Lab, tmp_pa
         assert panel.chart.finished
         note = app.session.results["load.capacity"].evidence["note"]  # type: ignore[union-attr]
         assert note.startswith("Safe today: about 6 active users")
-        await pilot.press("t", "t", "t")  # Checks -> Checklist -> Deliverable -> Load chart
         await pilot.pause(0.6)
         text = screen_text(app)
         assert "Finished: p95 and errors per step" in text

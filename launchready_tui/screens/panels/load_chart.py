@@ -50,6 +50,7 @@ class LoadChartPanel(Vertical):
         self._unsubscribe: Any = None
         self._pending_confirm: list[dict[str, Any]] = []  # targets waiting for the owner's confirmation
         self._pending_plan: dict[str, Any] = {}
+        self._preview: list[str] = []  # the plan before any run: what Run will send, per step and endpoint
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="load-buttons"):
@@ -68,6 +69,7 @@ class LoadChartPanel(Vertical):
         self._unsubscribe = load_checks.subscribe(self.chart.on_event)
         self.set_interval(REDRAW_S, self.redraw)
         self.results_changed(self.host.results)
+        self.refresh_preview()
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
@@ -78,6 +80,7 @@ class LoadChartPanel(Vertical):
     def results_changed(self, results: Mapping[str, CheckResult]) -> None:
         cap = results.get("load.capacity")
         if cap is None:
+            self.refresh_preview()  # stage 1's response times refine the req/s per step
             return
         ev = cap.evidence or {}
         if isinstance(ev.get("steps"), list):
@@ -98,9 +101,24 @@ class LoadChartPanel(Vertical):
             return
         lines = self.chart.lines()
         self.query_one("#load-status", Static).update(self.host.redact(lines[0]))
-        body = lines[1:] or (self.chart.plan_lines if self.chart.running else [])
+        body = lines[1:] or (self.chart.plan_lines if self.chart.running else
+                             self._preview if not self.chart.finished else [])
         self.query_one("#load-chart", Static).update(self.host.redact("\n".join(body)))
         self.query_one("#load-note", Static).update(self.host.redact(self.chart.note))
+
+    def refresh_preview(self) -> None:
+        self.run_worker(self._refresh_preview, exclusive=True, group="load-chart-preview", exit_on_error=False)
+
+    async def _refresh_preview(self) -> None:
+        # Pure: the plan is built from the project file and this session's results; nothing is sent.
+        ctx = await self.host.check_context()
+        try:
+            lines = load_checks.preview(ctx)
+        except load_checks.PlanError as exc:
+            self._preview = [f"This plan cannot run: {exc}."]
+        else:
+            self._preview = ["The plan (nothing is sent before you press Run):", *lines]
+        self.redraw()
 
     # -- actions -------------------------------------------------------------------------------------
 
@@ -111,7 +129,7 @@ class LoadChartPanel(Vertical):
             self.action_stop_load()
 
     def start(self) -> None:
-        self.run_worker(self._start(), exclusive=True, group="load-chart-start", exit_on_error=False)
+        self.run_worker(self._start, exclusive=True, group="load-chart-start", exit_on_error=False)
 
     async def _start(self) -> None:
         # Pressing Run here asks for the load test itself: the full plan, not an audit's quick sanity run.
