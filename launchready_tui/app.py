@@ -62,6 +62,8 @@ from launchready_tui.core.session import (
 from launchready_tui.screens.welcome import WelcomeScreen
 
 if TYPE_CHECKING:  # the other screens, the project loader and the check catalogue are imported on first use
+    from textual.notifications import SeverityLevel
+
     from launchready_tui.checks.base import CheckContext
     from launchready_tui.checks.runner import CheckEvent
     from launchready_tui.core.catalogue import CheckSpec
@@ -436,8 +438,18 @@ class LaunchReadyApp(App[int]):
     def redact(self, text: str) -> str:
         return redact_for_screen(text, self.presenter)
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast is redacted for the current mode (a panel's error may name a home folder or carry a key)
+        and plain text: a product name like "Acme [beta]" or an error with "[/path]" is not markup (Textual's
+        markup dropped the first and raised on the second). ``markup`` is accepted and ignored on purpose."""
+        super().notify(self.redact(message), title=self.redact(title), severity=severity, timeout=timeout,
+                       markup=False)
+
     def action_toggle_presenter(self) -> None:
         self.presenter = not self.presenter
+        if self.presenter:  # a toast shown before (a report path, an error) must not stay up while sharing
+            self.clear_notifications()
         self.notify("Presenter mode is on: secrets, e-mail addresses and home folders are hidden."
                     if self.presenter else "Presenter mode is off.", timeout=4)
 

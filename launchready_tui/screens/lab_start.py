@@ -17,7 +17,7 @@ class LabStartScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         yield from self.chrome()
         with Vertical(id="lab-box"):
-            yield Static(f"Starting the built-in lab for {self.domain} on 127.0.0.1 …", id="lab-text")
+            yield Static(f"Starting the built-in lab for {self.domain} on 127.0.0.1 …", id="lab-text", markup=False)
             yield Static("A DNS server, HTTPS sites with a throw-away certificate authority and demo "
                          "repositories, all on this machine. Nothing leaves it.", id="lab-detail")
             yield LoadingIndicator()

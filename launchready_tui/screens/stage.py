@@ -18,9 +18,9 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Container, Horizontal, ScrollableContainer, Vertical
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane, Tabs, TextArea
 
 from launchready_tui.core.model import CheckResult
 from launchready_tui.core.project import Project
@@ -122,14 +122,14 @@ class StageScreen(WizardScreen):
                 yield Static("", id="stage-goal")
                 with TabbedContent(id="stage-tabs"):
                     with TabPane("Checks", id="tab-checks"):
-                        yield Static("", id="coming-note")
+                        yield Static("", id="coming-note", markup=False)
                         with Container(id="checks-split"):
                             yield CheckList(self.specs, redact=self.redact, built=self.wizard.is_built,
                                             id="checks")
                             yield CheckDetail(self._stage, redact=self.redact, built=self.wizard.is_built,
                                               id="detail")
                     with TabPane("Checklist", id="tab-checklist"):
-                        yield Static("", id="checklist-coming")
+                        yield Static("", id="checklist-coming", markup=False)
                         yield ManualChecklist(self._stage, self.session, self.redact, self._checklist_changed,
                                               id="checklist")
                     with TabPane("Deliverable", id="tab-deliverable"):
@@ -143,7 +143,7 @@ class StageScreen(WizardScreen):
                                 panel = cls(self)
                             except Exception as exc:  # a broken panel must not take the stage down
                                 self._panel_problems.append(f"panel {cls.__name__} failed to start: {exc}")
-                                yield Static(f"This panel could not start: {exc}")
+                                yield Static(self.redact(f"This panel could not start: {exc}"), markup=False)
                                 continue
                             self._panels.append(panel)
                             yield panel
@@ -335,6 +335,18 @@ class StageScreen(WizardScreen):
             widget = self.query_one(target)
             first_box = next(iter(widget.query("Checkbox")), None)  # the checklist: its first item
             (first_box or widget).focus()
+            return
+        # A stage panel: its first enabled button/checkbox/table, so Enter works at once (focus was left on the
+        # hidden tab's widget: Tab then went to the sidebar). Never a text field: there t, n and r would be typed
+        # instead of switching tabs or stages; Tab reaches the fields.
+        pane = self.query_one(f"#{active}", TabPane)
+        focusable = [w for w in pane.query("*") if w.focusable]
+        first = next((w for w in focusable if not isinstance(w, ScrollableContainer | Input | TextArea)), None) \
+            or next((w for w in focusable if isinstance(w, ScrollableContainer)), None)
+        if first is not None:
+            first.focus()
+        else:
+            self.query_one(TabbedContent).query_one(Tabs).focus()
 
     def action_run_stage(self) -> None:
         self.wizard.run_stage(self._stage.number)

@@ -39,6 +39,33 @@ def _para(text: str, style: str = "") -> Text:
 
 
 _UNFILLED = re.compile(r"\{[a-z_]+\}")  # a placeholder the chosen variant needs but we do not have
+_LIST_ITEM = re.compile(r"^(?:[-*•]|\d+[.)])\s")
+WRAPPED_AT = 72  # fix texts are wrapped at 100-115 columns; a shorter line ended where its author meant it
+
+
+def _is_prose(line: str) -> bool:
+    """A line of running text (not indented code/records, not a list item, not blank)."""
+    return bool(line.strip()) and not line[0].isspace() and not _LIST_ITEM.match(line)
+
+
+def reflow(text: str) -> str:
+    """Join the hard-wrapped lines of fix texts (YAML blocks wrapped at ~110 columns) so the pane wraps them at
+    its own width: unjoined, a 50-column pane showed "point the / DNS / records of …" as a ragged column.
+
+    Only a line that ran to the wrap margin (``WRAPPED_AT`` characters or more) is joined with the next one:
+    short lines are deliberate (a list of names, a record, a step), and code or indented lines keep theirs."""
+    out: list[str] = []
+    prev = ""
+    for line in text.splitlines():
+        wrapped = len(prev) >= WRAPPED_AT and (_is_prose(prev) or bool(_LIST_ITEM.match(prev))) \
+            and not prev.rstrip().endswith(":")
+        if out and wrapped and _is_prose(line):
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+        prev = line
+    return "\n".join(out)
+
 
 class CheckDetail(VerticalScroll, can_focus=True):
     """Scrollable; focus it (Tab) to scroll long evidence with the arrow keys."""
@@ -145,7 +172,7 @@ class CheckDetail(VerticalScroll, can_focus=True):
                 g.text(None, domain=domain, host=target, target=target) if g else None)
             label = "How to fix it"
         if fix:
-            parts += [Text(""), _heading(label, theme), _para(r(fix))]
+            parts += [Text(""), _heading(label, theme), _para(r(reflow(fix)))]
             others = [p for p in available if p not in ("default", provider)]
             if others:
                 parts.append(_para(f"Press g for the steps on another platform: {', '.join(others)}.", "dim"))

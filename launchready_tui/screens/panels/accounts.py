@@ -43,6 +43,7 @@ class AccountsPanel(VerticalScroll):
     DEFAULT_CSS = """
     AccountsPanel { height: 1fr; padding: 0 1; }
     AccountsPanel Horizontal { height: auto; }
+    AccountsPanel #vault-choice { height: auto; }  /* a Vertical is 1fr: its buttons were clipped to nothing */
     AccountsPanel .row Input, AccountsPanel .row Select { width: 1fr; margin-right: 1; }
     AccountsPanel Button { margin-right: 1; }
     AccountsPanel #vault-choice, AccountsPanel #passphrase-row, AccountsPanel #replace-row { display: none; }
@@ -65,7 +66,7 @@ class AccountsPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         from launchready_tui.vault.accounts import CORE_SERVICES, OPTIONAL_SERVICES
 
-        yield Static(self.host.redact("Vault: opening…"), id="vault-status")
+        yield Static(self.host.redact("Vault: opening…"), id="vault-status", markup=False)
         with Vertical(id="vault-choice"):
             yield Label("No safe keyring answered. Choose once where secrets and account details go:")
             with Horizontal():
@@ -101,10 +102,10 @@ class AccountsPanel(VerticalScroll):
             yield Button("Save account", id="save", variant="primary")
             yield Button("Remove account", id="remove", variant="error")
             yield Button("Export handover (md, html, pdf)", id="export")
-        yield Static("", id="form-status")
+        yield Static("", id="form-status", markup=False)
         with Horizontal(id="replace-row"):
             yield Button("Replace the existing files", id="replace", variant="warning")
-        yield Static("", id="export-status")
+        yield Static("", id="export-status", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#accounts-table", DataTable)

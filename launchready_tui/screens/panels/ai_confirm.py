@@ -18,10 +18,29 @@ from textual.widgets import Button, Static
 
 if TYPE_CHECKING:
     from launchready_tui.core.model import CheckResult
+    from launchready_tui.core.project import Project
     from launchready_tui.screens.panels import PanelHost
 
 AI_CHECKS = ("ai.latency", "ai.prompt_injection", "ai.cost_guard")
 CONFIRM_KEY = "ai_confirmed"  # read by checks/ai_run.py
+
+
+def planned_requests(project: Project) -> str:
+    """What the AI checks would send, computed from the setup alone (pure: no request, no secret read), so the
+    panel shows the real count and cap before the stage has run, not "a bounded set of requests"."""
+    from launchready_tui.checks.ai_probeset import ProbeSetError, builtin_probes
+    from launchready_tui.checks.ai_run import fitted_plan
+    from launchready_tui.checks.ai_template import TemplateError, target_for
+
+    try:
+        target = target_for(project)
+        if target is None:
+            return "No AI endpoint in the setup."
+        plan, _ = fitted_plan(target, builtin_probes())
+    except (TemplateError, ProbeSetError) as exc:
+        return f"The AI endpoint's setup cannot be used yet: {exc} (s: Setup)"
+    notes = "".join(f"\nNote: {note}." for note in plan.notes)
+    return f"The AI checks would send {plan.summary()} to {target.url}.{notes}"
 
 
 class AiConfirmPanel(Vertical):
@@ -39,24 +58,28 @@ class AiConfirmPanel(Vertical):
         self.confirmed = False
 
     def compose(self) -> ComposeResult:
-        yield Static(self._plan_text(self.host.results), id="ai-plan")
+        yield Static(self._plan_text(self.host.results), id="ai-plan", markup=False)
         with Horizontal():
             yield Button("Confirm and run the AI probes", id="ai-confirm", variant="warning")
-        yield Static("", id="ai-status")
+        yield Static("", id="ai-status", markup=False)
 
     def _plan_text(self, results: Mapping[str, CheckResult]) -> str:
         if self.host.project.ai_endpoint is None:
             return self.host.redact("No AI endpoint in the setup: add its URL and request template to run the "
                                     "prompt-injection, latency and cost checks.")
-        skipped = next((r for r in (results.get(i) for i in AI_CHECKS) if r is not None
-                        and r.status.value == "skipped"), None)
-        plan = skipped.summary if skipped is not None else (
-            "The AI checks send a bounded set of requests to your AI endpoint (hard cap from the setup).")
-        return self.host.redact(f"{plan}\nNothing is sent until you confirm; the OK lasts for this session only.")
+        return self.host.redact(f"{planned_requests(self.host.project)}\n"
+                                "Nothing is sent until you confirm; the OK lasts for this session only.")
 
     def results_changed(self, results: Mapping[str, CheckResult]) -> None:
         if not self.confirmed:
             self.query_one("#ai-plan", Static).update(self._plan_text(results))
+            return
+        done = [results.get(i) for i in AI_CHECKS]
+        if all(r is not None and r.status.value != "skipped" for r in done):
+            # The confirmation line must not keep saying "running" once the probes have answered.
+            verdicts = " · ".join(f"{r.title} {r.status.label}" for r in done if r is not None)
+            self.query_one("#ai-status", Static).update(self.host.redact(
+                f"finished: {verdicts} (details on the Checks tab; r runs them again)"))
 
     def presenter_changed(self, on: bool) -> None:
         self.results_changed(self.host.results)

@@ -43,13 +43,13 @@ class AlertConfirmPanel(Vertical):
         yield Static(self.host.redact(
             "Sends ONE message to the Slack webhook stored in the vault (webhook:slack):\n"
             f"  \"[TEST] launchready test alert for {product}: no action needed …\"\n"
-            "Then tell us whether it arrived."), id="alert-preview")
+            "Then tell us whether it arrived."), id="alert-preview", markup=False)
         yield Input(placeholder="channel it should reach, e.g. #alerts (optional)", id="alert-channel")
         with Horizontal():
             yield Button("Send test alert", id="alert-send", variant="primary")
             yield Button("It arrived", id="alert-arrived", variant="success", disabled=True)
             yield Button("It did not arrive", id="alert-missing", variant="error", disabled=True)
-        yield Static("", id="alert-status")
+        yield Static("", id="alert-status", markup=False)
 
     def _status(self, text: str) -> None:
         self.query_one("#alert-status", Static).update(self.host.redact(text))
