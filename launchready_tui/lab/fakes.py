@@ -38,6 +38,11 @@ def aws_access_key_id() -> str:
     return "AKIA" + "".join(secrets.choice(string.ascii_uppercase + "234567") for _ in range(16))
 
 
+def github_token() -> str:
+    """LAB FAKE GitHub classic token (``ghp_`` + 36 alphanumerics): planted only in encoded form (base64)."""
+    return "ghp" + "_" + _chars(36)
+
+
 @dataclass(frozen=True, slots=True)
 class Fakes:
     """One set per lab run."""
@@ -46,6 +51,7 @@ class Fakes:
     stripe_secret: str = field(default_factory=stripe_secret_key)
     stripe_public: str = field(default_factory=stripe_publishable_key)
     aws_key_id: str = field(default_factory=aws_access_key_id)
+    github_token: str = field(default_factory=github_token)
     db_password: str = field(default_factory=lambda: _chars(20, "labfakepw"))
     canary_good: str = field(default_factory=lambda: "LR-CANARY-" + secrets.token_hex(4))
     canary_flawed: str = field(default_factory=lambda: "LR-CANARY-" + secrets.token_hex(4))

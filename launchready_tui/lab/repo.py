@@ -4,6 +4,7 @@
 * an OpenAI key committed in an OLD commit and removed later (history only, not in HEAD);
 * a ``.env`` committed once, then deleted, and never listed in ``.gitignore``;
 * a Stripe secret still in HEAD (``scripts/seed.js``) for the working-tree scan;
+* a GitHub token inside a base64-encoded ``.env`` in a Kubernetes Secret (``k8s/app-secret.yaml``);
 * code reading env vars that ``.env.example`` does not document, and a ``NEXT_PUBLIC_`` secret;
 * ``.nvmrc`` (20) disagreeing with the Dockerfile's ``node:18``;
 * a single deploy workflow straight to production (no staging, no rollback notes).
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 from pathlib import Path
@@ -103,6 +105,10 @@ def make_repo(path: Path, fakes: Fakes, *, flawed: bool) -> Path:
         "src/pay.js": "export const key = process.env.NEXT_PUBLIC_STRIPE_SECRET_KEY\n",  # public prefix secret
         ".env.example": "OPENAI_API_KEY=\nPORT=3000\n",  # DATABASE_URL, STRIPE_SECRET_KEY undocumented
         "scripts/seed.js": f"// TODO remove before launch\nconst stripe = '{fakes.stripe_secret}'\n",
+        # a .env committed base64-encoded in a Kubernetes Secret: only a decoding scanner sees the token
+        "k8s/app-secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-env\ntype: Opaque\ndata:\n"
+        "  .env: " + base64.b64encode(f"GITHUB_TOKEN={fakes.github_token}\nLOG_LEVEL=info\n".encode()).decode()
+        + "\n",
     })
     _commit(path, "Move key to env, remove .env", "2026-01-09T10:00:00Z")
     return path

@@ -5,8 +5,10 @@ Built once per lab run from the run's fakes (so bundle hashes, like real builds,
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 
 from launchready_tui.lab.fakes import Fakes
@@ -27,6 +29,19 @@ STACK_TRACE = (
 )
 
 
+def encoded_noise() -> str:
+    """Encoded data that is NOT a secret, as real bundles carry it: false-positive controls for decoding."""
+    png = base64.b64encode(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e5273de40000000049454e44ae426082")).decode()
+    blob = base64.b64encode(os.urandom(48)).decode()  # random bytes, as a wasm/font/cache blob would be
+    sri = "sha384-" + base64.b64encode(hashlib.sha384(b"lab").digest()).decode()
+    hello = base64.b64encode(b"Hello from the lab app, version 1.4.2").decode()  # decodes to harmless text
+    return (f"const LOGO='data:image/png;base64,{png}';const BLOB='{blob}';const SRI='{sri}';"
+            f"const HASH='{hashlib.sha256(b'lab').hexdigest()}';const HELLO=atob('{hello}');"
+            "const SHARE='https://lab.test/share?text=Hello%20world%2C%20see%20https%3A%2F%2Flab.test%2F';\n")
+
+
 def _h(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:8]
 
@@ -43,11 +58,15 @@ class SiteContent:
     def __init__(self, fakes: Fakes) -> None:
         self.fakes = fakes
         app_code = "function boot(){document.body.dataset.ready='1'}" + "/*pad*/" * 200 + "boot();"
-        self.good_js = f"/*! lab app (good) */\nconst STRIPE='{fakes.stripe_public}';{app_code}\n".encode()
+        self.good_js = (f"/*! lab app (good) */\nconst STRIPE='{fakes.stripe_public}';{app_code}\n"
+                        + encoded_noise()).encode()
         flawed_src = (
             "/*! lab app (flawed) */\n"
             f"const STRIPE_PK='{fakes.stripe_public}';\n"  # public by design: must be verdict "public"
             f"const OPENAI_API_KEY='{fakes.openai_key}';\n"  # LAB FAKE leaked secret in the bundle
+            # LAB FAKE: a token shipped base64-encoded (atob at run time): invisible to a plain regex scan
+            "const CFG=JSON.parse(atob('"
+            + base64.b64encode(json.dumps({"ghToken": fakes.github_token}).encode()).decode() + "'));\n"
             f"{app_code}\n"
         )
         self.flawed_map_name = ""  # set below once the hash is known

@@ -50,13 +50,21 @@ async def test_flawed_lab_fails_every_automated_check(lab: Lab, tmp_path: Path,
     for cid in STAGE4[9:]:
         assert res[cid].status is Status.MANUAL
     tree = res["secrets.repo_tree"].evidence["findings"]
-    assert [(f["file"], f["rule_id"], f["commit"]) for f in tree] == [("scripts/seed.js", "stripe-access-token", None)]
+    assert sorted((f["file"], f["rule_id"], f["commit"]) for f in tree) == [
+        ("k8s/app-secret.yaml", "github-pat", None), ("scripts/seed.js", "stripe-access-token", None)]
+    # the token sits only inside a base64-encoded .env: reported at the encoded value's line, with how it was found
+    k8s = next(f for f in tree if f["file"] == "k8s/app-secret.yaml")
+    assert k8s["line"] == 7 and k8s["found_inside"] == "found inside base64 (depth 1)" and k8s["verdict"] == "secret"
+    assert "found_inside" not in next(f for f in tree if f["file"] == "scripts/seed.js")
     hist = res["secrets.repo_history"].evidence["findings"]
     openai = [f for f in hist if f["rule_id"] == "openai-api-key"]
     assert {f["file"] for f in openai} == {"src/server.js", ".env"} and not any(f["at_head"] for f in openai)
     bundle = res["secrets.bundle"].evidence["findings"]
     assert {f["verdict"] for f in bundle if f["rule_id"] == "stripe-publishable-key"} == {"public"}
     assert any(f["rule_id"] == "openai-api-key" and f["url"].endswith(".js") for f in bundle)
+    encoded = [f for f in bundle if f.get("found_inside")]  # the same bundle is served by two hosts
+    assert {(f["rule_id"], f["found_inside"]) for f in encoded} == {("github-pat", "found inside base64 (depth 1)")}
+    assert any(f["rule_id"] == "github-pat" and f["file"] == "k8s/app-secret.yaml" and f["at_head"] for f in hist)
     assert res["secrets.bundle"].evidence["exposed_files"][0]["url"].endswith("/.env")
     maps = res["secrets.source_maps"].evidence["findings"]
     assert maps and maps[0]["source"] == "webpack://lab/src/server/openai.ts"
@@ -65,7 +73,8 @@ async def test_flawed_lab_fails_every_automated_check(lab: Lab, tmp_path: Path,
         "DATABASE_URL", "STRIPE_SECRET_KEY", "NEXT_PUBLIC_STRIPE_SECRET_KEY"}
     # canary: no planted value appears whole anywhere in results or logs
     dump = repr([r.to_json() for r in res.values()]) + caplog.text
-    for secret in (lab.fakes.openai_key, lab.fakes.stripe_secret, lab.fakes.stripe_public, lab.fakes.db_password):
+    for secret in (lab.fakes.openai_key, lab.fakes.stripe_secret, lab.fakes.stripe_public, lab.fakes.db_password,
+                   lab.fakes.github_token):
         assert secret not in dump
 
 
@@ -76,6 +85,9 @@ async def test_good_lab_passes(lab: Lab, tmp_path: Path) -> None:
         assert res[cid].status is Status.PASS, (cid, res[cid].summary)
     notes = res["secrets.bundle_quick"].evidence["findings"]
     assert [f["verdict"] for f in notes] == ["public"]
+    # the good bundle carries a data: URL image, a random base64 blob, an SRI hash, a hex digest, base64 of
+    # harmless text and a percent-encoded URL (lab/site_content.encoded_noise): decoding stays silent on all
+    assert {f["rule_id"] for f in res["secrets.bundle"].evidence["findings"]} == {"stripe-publishable-key"}
 
 
 async def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -88,9 +100,9 @@ async def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[
 async def test_cli_canary_in_every_format_and_accept(lab: Lab, tmp_path: Path) -> None:
     project = lab.write_project(tmp_path / "p.yaml", "flawed.test")
     repo = lab.repos["flawed.test"]
-    secrets = (lab.fakes.openai_key, lab.fakes.stripe_secret, lab.fakes.db_password)
+    secrets = (lab.fakes.openai_key, lab.fakes.stripe_secret, lab.fakes.db_password, lab.fakes.github_token)
     outputs = []
-    fingerprint = ""
+    fingerprints: list[str] = []
     for fmt in ("text", "json", "sarif", "markdown", "junit"):
         proc = await _cli(str(repo), "--project", str(project), "--format", fmt, "--url", "https://flawed.test/")
         assert proc.returncode == 1, proc.stderr
@@ -100,16 +112,18 @@ async def test_cli_canary_in_every_format_and_accept(lab: Lab, tmp_path: Path) -
 
             report = json.loads(proc.stdout)
             checks = [c for s in report["stages"] for c in s["checks"] if c["id"] == "secrets.repo_tree"]
-            fingerprint = checks[0]["evidence"]["findings"][0]["fingerprint"]
+            fingerprints = [f["fingerprint"] for f in checks[0]["evidence"]["findings"]]
     assert "secrets.bundle" in outputs[0] and "served to anyone" in outputs[0]
     for out in outputs:
         for secret in secrets:
             assert secret not in out
-    proc = await _cli("--project", str(project), "--accept", fingerprint, "--reason", "seed data for the lab",
-                      "--who", "ci")
-    assert proc.returncode == 0, proc.stderr
+    assert len(fingerprints) == 2  # seed.js (plain) and the k8s Secret (inside base64)
+    for fingerprint in fingerprints:
+        proc = await _cli("--project", str(project), "--accept", fingerprint, "--reason", "seed data for the lab",
+                          "--who", "ci")
+        assert proc.returncode == 0, proc.stderr
     saved = project.read_text()
-    assert fingerprint in saved and all(s not in saved for s in secrets)
+    assert all(fp in saved for fp in fingerprints) and all(s not in saved for s in secrets)
     accepted = yaml.safe_load(saved)["accepted"]
     assert accepted[0]["who"] == "ci" and accepted[0]["reason"] == "seed data for the lab"
     proc = await _cli(str(repo), "--project", str(project), "--no-history", "--format", "text")

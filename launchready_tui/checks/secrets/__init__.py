@@ -5,6 +5,7 @@ Modules, each with one job:
 * ``rules``     — gitleaks-format TOML rule files: load, validate, extend; sidecar metadata;
 * ``engine``    — keyword prefilter + regex + entropy + allowlists over text fragments;
 * ``anchors``   — runs a rule only where its literals allow a match to start (same matches as finditer);
+* ``decode``    — secrets inside base64 / hex / percent-encoded text, rescanned and reported at the encoded span;
 * ``classify``  — public-by-design keys, JWT/Clerk decoding, placeholders, severity: Match -> Finding;
 * ``findings``  — the Finding shape of the contract, fingerprints, accepted findings, ``.gitleaksignore``;
 * ``tree``      — the working tree (tracked + untracked-not-ignored files), size and binary caps;

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from launchready_tui.checks.secrets.anchors import Anchor, analyse, anchored_finditer
+from launchready_tui.checks.secrets.decode import DEFAULT_MAX_DEPTH, decoded_matches
 from launchready_tui.checks.secrets.rules import Allowlist, Rule, RuleSet
 from launchready_tui.core.redact import shannon_entropy
 
@@ -66,6 +67,9 @@ class Match:
     column: int  # 1-based
     line_text: str  # the whole line (for context decisions only)
     text: str = ""  # the whole match (context around the secret, e.g. a database host)
+    encoding: str = ""  # set when found by decoding: "base64", or outermost first "base64 > percent"
+    depth: int = 0  # decoding passes it took (0: found as-is)
+    encoded: str = ""  # the encoded text as it sits in the fragment (as sensitive as the secret)
 
 
 def lower_same_length(text: str) -> str:
@@ -121,8 +125,10 @@ class _Plan:
 class Scanner:
     """Scans text fragments with a RuleSet. Thread-safe: its only state is a cache of path decisions."""
 
-    def __init__(self, ruleset: RuleSet, *, use_automaton: bool = True) -> None:
+    def __init__(self, ruleset: RuleSet, *, use_automaton: bool = True,
+                 decode_depth: int = DEFAULT_MAX_DEPTH) -> None:
         self.ruleset = ruleset
+        self.decode_depth = decode_depth  # 0 turns decoding off (decode.py)
         self.rules = [r for r in ruleset.rules]
         self.by_id = {r.id: r for r in self.rules}
         self.always = [r for r in self.rules if not r.keywords and r.regex is not None]
@@ -176,9 +182,18 @@ class Scanner:
         return self._always_plans + [chosen[i] for i in sorted(chosen)]
 
     def scan(self, text: str, path: str | None = None, commit: str | None = None) -> list[Match]:
-        """Every match in ``text`` (a file, or the added lines of one file in one commit)."""
+        """Every match in ``text`` (a file, or the added lines of one file in one commit), including
+        secrets inside base64/hex/percent-encoded segments (reported at the encoded span)."""
         if not text or self.path_skipped(path, commit):
             return []
+        matches = self._scan_plain(text, path, commit)
+        if self.decode_depth > 0:
+            lines = _LineIndex(text)
+            matches += decoded_matches(lambda snippet: self._scan_plain(snippet, path, commit), text, matches,
+                                       lambda offset: lines.locate(offset, offset + 1), self.decode_depth)
+        return matches
+
+    def _scan_plain(self, text: str, path: str | None, commit: str | None) -> list[Match]:
         found = self.keywords.find(lower_same_length(text))
         plans = self._candidates(found)
         if not plans:

@@ -2,7 +2,8 @@
 
 Contract keys, in this order: ``rule_id, provider, verdict, file, line, commit, url, preview, fingerprint,
 accepted``; additive keys (secrets.md §9): ``severity, description, note, author, date, at_head, offset,
-source``. The fingerprint is content-based and position-free — ``sha256:`` + 16 hex of
+source, found_inside`` (``"found inside base64 (depth 1)"`` when the secret sat in encoded text:
+decode.py). The fingerprint is content-based and position-free — ``sha256:`` + 16 hex of
 ``rule_id:secret`` (core/redact.fingerprint) — so an acceptance survives new commits, squashes and moved
 lines, and a changed secret is a new finding (gitleaks #979, #2239). The raw secret never enters a
 Finding: only its preview (``sk-p…3kQ``) and fingerprint.
@@ -49,6 +50,7 @@ class Finding:
     author: str | None = None
     date: str | None = None  # author date, ISO 8601
     at_head: bool | None = None  # history: is the secret still in HEAD?
+    found_inside: str | None = None  # "found inside base64 (depth 1)": the secret was encoded where it was found
     accepted: bool = False
     accepted_reason: str | None = None
     warn_in_bundle: bool = False
@@ -57,7 +59,8 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: getattr(self, k) for k in CONTRACT_KEYS}
         out["severity"] = self.severity
-        for key in ("description", "note", "author", "date", "at_head", "offset", "source", "accepted_reason"):
+        for key in ("description", "note", "author", "date", "at_head", "offset", "source", "found_inside",
+                    "accepted_reason"):
             value = getattr(self, key)
             if value not in (None, ""):
                 out[key] = value
@@ -72,9 +75,10 @@ class Finding:
                 loc += f":{self.line}"
             elif self.offset is not None:
                 loc += f" @ byte {self.offset}"
-            return loc
+            return loc + (f", {self.found_inside}" if self.found_inside else "")
         loc = f"{self.file}:{self.line}" if self.line is not None else str(self.file)
-        return loc + (f" (commit {self.commit[:7]})" if self.commit else "")
+        loc += f" (commit {self.commit[:7]})" if self.commit else ""
+        return loc + (f", {self.found_inside}" if self.found_inside else "")
 
 
 def make_finding(match: Match, verdict: Verdict, **where: Any) -> Finding:
@@ -82,8 +86,15 @@ def make_finding(match: Match, verdict: Verdict, **where: Any) -> Finding:
         rule_id=match.rule.id, provider=verdict.provider, verdict=verdict.verdict, preview=preview(match.secret),
         fingerprint=fingerprint(match.secret, salt=match.rule.id), severity=verdict.severity,
         description=match.rule.description, note=verdict.note, warn_in_bundle=verdict.warn_in_bundle,
-        ask_rls=verdict.ask_rls, **where,
+        ask_rls=verdict.ask_rls, found_inside=found_inside(match), **where,
     )
+
+
+def found_inside(match: Match) -> str | None:
+    """Plain words for a decoded finding: ``found inside base64 (depth 1)``, ``… base64, then percent (depth 2)``."""
+    if not match.encoding:
+        return None
+    return f"found inside {match.encoding.replace(' > ', ', then ')} (depth {match.depth})"
 
 
 @dataclass(slots=True)

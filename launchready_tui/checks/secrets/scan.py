@@ -94,7 +94,8 @@ def history_findings(repo: Path, ruleset: RuleSet, acceptances: Acceptances | No
         grouped.setdefault(key, []).append(hit.match)
         info[key] = hit.commit
     findings: list[Finding] = []
-    raw: dict[str, str] = {}  # fingerprint -> secret, only to ask git about HEAD below
+    # what to look for in HEAD, per finding: the secret, or its encoded form when it was found decoded
+    probes: list[str] = []
     for (sha, path), matches in grouped.items():
         commit = info[(sha, path)]
         for m in prefer(matches):
@@ -102,15 +103,23 @@ def history_findings(repo: Path, ruleset: RuleSet, acceptances: Acceptances | No
             if verdict is None:
                 continue
             f = make_finding(m, verdict, file=path, line=m.line, commit=sha, author=commit.author, date=commit.date)
-            raw[f.fingerprint] = m.secret
+            probes.append(head_probe(m))
             findings.append(acceptances.apply(f) if acceptances else f)
-    if raw and not result.error:
+    if probes and not result.error:
         control.say("checking which keys are still in HEAD", force=True)
-        still = secrets_at_head(repo, list(raw.values()))
-        for f in findings:
-            f.at_head = raw[f.fingerprint] in still
-    raw.clear()
+        still = secrets_at_head(repo, probes)
+        for f, probe in zip(findings, probes, strict=True):
+            f.at_head = probe in still
+    probes.clear()
     return result, sort_findings(findings)
+
+
+def head_probe(match: Match) -> str:
+    """The text ``git grep`` looks for: the secret itself, or for a decoded one the longest line of its
+    encoded form (wrapped base64 spans lines; one full line is as unique as the whole)."""
+    if not match.encoded:
+        return match.secret
+    return max(match.encoded.split(), key=len, default=match.secret)
 
 
 def text_findings(text: str, ruleset: RuleSet, *, url: str, where: str = "bundle", source: str | None = None,
