@@ -42,7 +42,7 @@ _GATE_IGNORED_KINDS = frozenset({"high-entropy string"})
 
 __all__ = [
     "FORMATS", "ExportError", "ExportRequest", "SecretInDocument", "build_from_context", "check_no_secrets",
-    "export", "render_html", "render_markdown",
+    "export", "presenter_copy", "render_html", "render_markdown",
 ]
 
 
@@ -62,6 +62,34 @@ class ExportRequest:
     formats: tuple[str, ...] = FORMATS
     force: bool = False
     include_recovery: bool = False
+    presenter: bool = False  # the wizard in presenter mode: e-mail addresses and home folders masked in the copy
+
+
+def presenter_copy(doc: HandoverDoc) -> HandoverDoc:
+    """The document with every string through presenter-mode redaction (e-mail local parts, home folders, key
+    previews cut to four characters): what a consultant exports while sharing the screen may be opened on that
+    screen. The new owner's copy is exported with presenter mode off."""
+    from dataclasses import replace
+
+    from launchready_tui.core.redact import redact_text
+    from launchready_tui.report.handover_model import Bullets, Checklist, Code, KeyValues, Para, Table
+
+    def r(text: str) -> str:
+        return redact_text(text, presenter=True)
+
+    def block(b: Any) -> Any:
+        if isinstance(b, Para | Code):
+            return replace(b, text=r(b.text))
+        if isinstance(b, Bullets | Checklist):
+            return replace(b, items=[r(i) for i in b.items])
+        if isinstance(b, KeyValues):
+            return replace(b, pairs=[(r(k), r(v)) for k, v in b.pairs])
+        if isinstance(b, Table):
+            return replace(b, columns=[r(c) for c in b.columns], rows=[[r(c) for c in row] for row in b.rows])
+        return b
+
+    sections = [replace(s, title=r(s.title), blocks=[block(b) for b in s.blocks]) for s in doc.sections]
+    return replace(doc, title=r(doc.title), subtitle=r(doc.subtitle), sections=sections)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -85,11 +113,16 @@ def _read_vault(store: Any, project: Any) -> tuple[dict[str, Any] | None, list[t
     except VaultError as exc:
         return None, [], f"Owner names and logins are kept in the vault, which could not be read for this export " \
                          f"({exc.message.splitlines()[0]}); only their status is shown."
-    where = store.backend_name
+    where = _tilde(store.backend_name)  # the consultant's home folder means nothing to the new owner
     if not store.persistent:
         return records, secrets, ("No secrets are stored on this machine (vault: none): details entered in this run "
                                   "are shown; others appear as their status.")
     return records, secrets, f"Owner names and logins were read from the vault ({where}) at export time."
+
+
+def _tilde(text: str) -> str:
+    home = str(Path.home())
+    return text.replace(home + os.sep, "~" + os.sep) if len(home) > 1 else text
 
 
 MAX_DNS_VALUE = 90  # long TXT values (DKIM keys) are public but unreadable in a table: shortened, length kept
@@ -246,6 +279,8 @@ def export(doc: HandoverDoc, request: ExportRequest,
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ExportError(f"unknown format {', '.join(unknown) or '(none)'}; choose from md, html, pdf")
+    if request.presenter:
+        doc = presenter_copy(doc)
     markdown = render_markdown(doc)
     html_text = render_html(doc)
     check_no_secrets(doc, markdown + html_text, values)  # before anything touches the disk

@@ -395,7 +395,8 @@ class AccountsPanel(VerticalScroll):
         ctx = await self.host.check_context()
         if self.vault is not None:
             ctx.options.extra["vault"] = self.vault.store
-        ctx.options.extra["handover_export"] = ExportRequest(self.export_folder(), force=force)
+        ctx.options.extra["handover_export"] = ExportRequest(self.export_folder(), force=force,
+                                                             presenter=self.host.presenter)
         try:
             result = await run_one(catalogue.get("handover.export"), ctx)
         finally:
@@ -409,7 +410,10 @@ class AccountsPanel(VerticalScroll):
         if result.status is Status.PASS:
             files = ", ".join(Path(f).name for f in result.evidence.get("files") or [])
             notes = " ".join(result.evidence.get("notes") or [])
-            self._say("export-status", f"{result.status.label} — written to {self.export_folder()}: {files}. {notes}")
+            masked = (" Presenter mode: e-mail addresses and home folders are masked in this copy; turn it off (F2) "
+                      "and export again for the new owner's copy." if self.host.presenter else "")
+            tail = " ".join(t for t in (notes, masked.strip()) if t)
+            self._say("export-status", f"{result.status.label} — written to {self.export_folder()}: {files}. {tail}")
             return
         self._say("export-status", f"{result.status.label} — {result.summary}")
         if "already exist" in result.summary:  # never replaced without asking

@@ -8,6 +8,7 @@ once through the screen, so the panel opens no socket.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 AI_CHECKS = ("ai.latency", "ai.prompt_injection", "ai.cost_guard")
 CONFIRM_KEY = "ai_confirmed"  # read by checks/ai_run.py
+HEADLESS_HINT = re.compile(r"\.\s*Run with --yes, or confirm in the wizard\.?$")
 
 
 def planned_requests(project: Project) -> str:
@@ -67,8 +69,12 @@ class AiConfirmPanel(Vertical):
         if self.host.project.ai_endpoint is None:
             return self.host.redact("No AI endpoint in the setup: add its URL and request template to run the "
                                     "prompt-injection, latency and cost checks.")
-        return self.host.redact(f"{planned_requests(self.host.project)}\n"
-                                "Nothing is sent until you confirm; the OK lasts for this session only.")
+        skipped = next((r for r in (results.get(i) for i in AI_CHECKS) if r is not None
+                        and r.status.value == "skipped" and "needs your OK" in r.summary), None)
+        # The check's own words when it ran without the OK, minus the headless hint (--yes) that means nothing
+        # here; before any run, the plan computed from the setup (it used to say "a bounded set of requests").
+        plan = HEADLESS_HINT.sub(".", skipped.summary) if skipped is not None else planned_requests(self.host.project)
+        return self.host.redact(f"{plan}\nNothing is sent until you confirm; the OK lasts for this session only.")
 
     def results_changed(self, results: Mapping[str, CheckResult]) -> None:
         if not self.confirmed:

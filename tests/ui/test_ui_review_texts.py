@@ -1,0 +1,105 @@
+"""Review findings in the words the wizard shows (R2): the risk list's fix lines, the detail pane's fix text, and
+the handover document exported in presenter mode.
+
+* The risk list showed the first *line* of each fix: fix texts are hard-wrapped YAML, so lines stopped
+  mid-sentence ("…a location that has its own add_header") or said only "Publish these records:".
+* The detail pane printed the hard-wrapped lines as they were: in a 50-column pane "point the / DNS / records"
+  became a ragged column.
+* The handover exported from the wizard while presenting carried login e-mail addresses and the consultant's
+  home folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from launchready_tui.checks.fixes import fix_for
+from launchready_tui.report.handover import ExportRequest, export
+from launchready_tui.report.handover_model import HandoverDoc, KeyValues, Para, Section, Table
+from launchready_tui.widgets.deliverable import fix_headline
+from launchready_tui.widgets.detail import WRAPPED_AT, reflow
+
+ASSETS = Path(__file__).parents[2] / "launchready_tui" / "assets" / "fixes"
+
+
+def test_fix_headline_ends_at_a_sentence_and_points_at_the_full_steps() -> None:
+    fix = fix_for("http.security_headers", "nginx", host="acme.example", headers="  X-Frame-Options: DENY")
+    assert fix is not None
+    first_line = fix.splitlines()[0]
+    head = fix_headline(fix)
+    assert head != first_line and len(head) > len(first_line)  # the old line stopped mid-sentence
+    assert head.endswith("— full steps in the check's detail pane")
+    assert not head.split(" — ")[0].endswith(("(", ",", " a", " the"))
+
+
+def test_fix_headline_of_a_list_intro_and_of_numbered_steps() -> None:
+    assert fix_headline("Publish these records:\n\n  TXT v=spf1 -all\n") == \
+        "Publish these records — full steps in the check's detail pane"
+    steps = "1. Rotate the key now: it is already public.\n2. Move the call to your server."
+    assert fix_headline(steps) == "1. Rotate the key now: it is already public. — full steps in the check's detail pane"
+    assert fix_headline("Turn on auto-renew.") == "Turn on auto-renew."
+    long = "word " * 80
+    cut = fix_headline(long.strip())
+    assert cut.endswith("word … — full steps in the check's detail pane")  # cut between words, never inside one
+
+
+def test_reflow_joins_wrapped_prose_and_keeps_code_lists_and_short_lines() -> None:
+    prose = "x" * (WRAPPED_AT - 10) + " point the"
+    text = (f"{prose}\nDNS records at the CDN.\n\n"
+            "Publish these records:\n  TXT  v=spf1 include:_spf.google.com -all\n"
+            "API_KEY\nDATABASE_URL\n"
+            "1. First step, which is long enough to have been wrapped by the author of the text here\n"
+            "   continued.\n"
+            "2. Second step.")
+    out = reflow(text).splitlines()
+    assert out[0] == f"{prose} DNS records at the CDN."
+    assert "  TXT  v=spf1 include:_spf.google.com -all" in out  # indented code keeps its line
+    assert "API_KEY" in out and "DATABASE_URL" in out  # short lines were meant as lines
+    assert "   continued." in out and "2. Second step." in out
+
+
+def test_every_shipped_fix_text_keeps_its_indented_lines_after_reflow() -> None:
+    checked = 0
+    for path in sorted(ASSETS.glob("*.yaml")):
+        for variant, text in (yaml.safe_load(path.read_text()).get("fix") or {}).items():
+            indented = [ln for ln in text.splitlines() if ln[:1].isspace() and ln.strip()]
+            flowed = reflow(text).splitlines()
+            missing = [ln for ln in indented if ln not in flowed]
+            assert not missing, (path.name, variant, missing[:2])
+            checked += 1
+    assert checked > 50
+
+
+def _doc() -> HandoverDoc:
+    accounts = Table(["Account", "Login e-mail"], [["DNS provider", "ann.lee@gmail.com"]], name="accounts")
+    home = str(Path.home())
+    return HandoverDoc(
+        title="Handover: Acme", subtitle="acme.example", generated_at="2026-11-28T04:00:00Z",
+        sections=[Section("accounts", "Account owners", [
+            accounts, Para(f"Owner names were read from the vault (encrypted file {home}/.local/vault.enc)."),
+            KeyValues([("Primary", "Ann Lee, ann.lee@acme.example")])])],
+        file_stem="handover-acme.example-2026-11-28")
+
+
+@pytest.mark.parametrize("presenter", [True, False])
+def test_the_handover_exported_while_presenting_masks_addresses_and_home(tmp_path: Path, presenter: bool) -> None:
+    written, _notes = export(_doc(), ExportRequest(tmp_path, ("md", "html", "pdf"), presenter=presenter), [])
+    md = next(p for p in written if p.suffix == ".md").read_text()
+    html = next(p for p in written if p.suffix == ".html").read_text()
+    home = str(Path.home())
+    if presenter:
+        for text in (md, html):
+            assert "ann.lee@" not in text and "•••@gmail.com" in text and "•••@acme.example" in text
+            assert f"{home}/" not in text and "~/.local/vault.enc" in text
+    else:  # the new owner's copy keeps the addresses: the control that the check above can fail
+        assert "ann.lee@gmail.com" in md and "ann.lee@acme.example" in md
+    assert next(p for p in written if p.suffix == ".pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_presenter_copy_leaves_the_document_itself_untouched(tmp_path: Path) -> None:
+    doc = _doc()
+    export(doc, ExportRequest(tmp_path, ("md",), presenter=True), [])
+    assert "ann.lee@gmail.com" in doc.sections[0].blocks[0].rows[0][1]  # type: ignore[union-attr]

@@ -1,0 +1,167 @@
+"""Review findings of the wizard walk (R2), each pinned by a test that fails on the old behaviour.
+
+* bracketed words in dynamic text are shown, not parsed as markup ("[TEST]" vanished; "[/x]" raised);
+* every toast is redacted and plain, and turning presenter mode on clears the toasts already up;
+* switching to a stage panel's tab focuses its first button (Tab used to start on the sidebar), never a text
+  field (there t/n would be typed instead of switching);
+* the vault choice buttons are visible when no keyring answers (a 1fr Vertical clipped them to zero rows);
+* the AI panel shows the real request count and cap before anything ran.
+
+The stage screen runs on a fake runner and an offline context (no socket); the vault is "none" (conftest).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.widgets import Button, Input, Static, TabbedContent, TextArea
+from ui_helpers import FakeRunner, fake_project, offline_context_factory, screen_text, wait_until
+
+from launchready_tui.app import LaunchReadyApp
+from launchready_tui.core.project import AiEndpoint, Project
+from launchready_tui.core.redact import redact_text
+from launchready_tui.screens.panels.ai_confirm import AiConfirmPanel
+from launchready_tui.screens.panels.alert_confirm import AlertConfirmPanel
+
+
+def make_app(tmp_path: Path, project: Project | None = None, **kw: Any) -> LaunchReadyApp:
+    return LaunchReadyApp(tmp_path / "launchready.yaml", project=project or fake_project(),
+                          start_stage=kw.pop("stage", 1), runner=FakeRunner(), context_factory=offline_context_factory,
+                          remember=False, built=lambda _id: True, **kw)
+
+
+class _Host:
+    """The PanelHost surface the two panels use (the stage screen in the app)."""
+
+    def __init__(self, project: Project, presenter: bool = False) -> None:
+        self.project = project
+        self.presenter = presenter
+        self.results: dict[str, Any] = {}
+
+    def redact(self, text: str) -> str:
+        return redact_text(text, presenter=self.presenter)
+
+
+class _PanelApp(App[None]):
+    def __init__(self, panel_cls: type, host: _Host) -> None:
+        super().__init__()
+        self._panel_cls, self._host = panel_cls, host
+
+    def compose(self) -> ComposeResult:
+        yield self._panel_cls(self._host)
+
+
+async def test_the_test_alert_preview_shows_its_test_label_and_odd_names_do_not_crash() -> None:
+    project = fake_project()
+    project.product = "Acme [/beta] [b]AI[/b]"  # a closing tag with no opening one raised MarkupError
+    app = _PanelApp(AlertConfirmPanel, _Host(project))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        preview = str(app.query_one("#alert-preview", Static).render())
+        assert '"[TEST] launchready test alert for Acme [/beta] [b]AI[/b]' in preview
+
+
+async def test_toasts_are_plain_text_and_redacted_and_presenter_mode_clears_old_ones(tmp_path: Path,
+                                                                                     monkeypatch: Any) -> None:
+    home = tmp_path / "home" / "ann"
+    home.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause()
+        app.notify(f"[/oops] report written to {home}/reports/x.md for ann.lee@acme.example", timeout=30)
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert shown == [f"[/oops] report written to {home}/reports/x.md for ann.lee@acme.example"]  # no crash
+        await pilot.press("f2")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1 and messages[0].startswith("Presenter mode is on"), messages
+        app.notify(f"again: {home}/x for ann.lee@acme.example", title=f"{home}", timeout=30)
+        await pilot.pause()
+        last = list(app._notifications)[-1]
+        assert str(home) not in last.message + last.title and "ann.lee@" not in last.message
+        assert "~/x" in last.message and "•••@acme.example" in last.message
+
+
+async def _panel_tab(pilot: Any, app: LaunchReadyApp, title_id: str) -> None:
+    tabs = app.screen.query_one("#stage-tabs", TabbedContent)
+    for _ in range(8):
+        await pilot.press("t")
+        await pilot.pause()
+        if tabs.active == title_id:
+            return
+    raise AssertionError(f"t never reached {title_id}")
+
+
+async def test_a_panel_tab_focuses_its_first_button_and_t_still_switches_tabs(tmp_path: Path) -> None:
+    app = make_app(tmp_path, stage=5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="stage 5")
+        await _panel_tab(pilot, app, "tab-panel-0")  # "Test alert"
+        focused = app.focused
+        assert isinstance(focused, Button) and focused.id == "alert-send", focused
+        await pilot.press("t")  # not typed into the channel field: the next tab (wraps to Checks)
+        await pilot.pause()
+        assert app.screen.query_one("#stage-tabs", TabbedContent).active == "tab-checks"
+        assert app.screen.query_one("#alert-channel", Input).value == ""
+
+
+async def test_the_did_it_land_tab_does_not_put_the_cursor_in_the_paste_box(tmp_path: Path) -> None:
+    app = make_app(tmp_path, stage=1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="stage 1")
+        await _panel_tab(pilot, app, "tab-panel-0")  # "Did it land?"
+        assert not isinstance(app.focused, TextArea | Input), app.focused
+        assert app.focused is not None and app.focused.id != "sidebar"
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen.stage.number == 2, what="n to reach stage 2")  # type: ignore[attr-defined]
+
+
+async def test_vault_choice_buttons_are_visible_when_no_keyring_answers(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("LAUNCHREADY_VAULT", "")  # the conftest's "none" would skip the choice
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
+    app = make_app(tmp_path, stage=7)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="stage 7")
+        await _panel_tab(pilot, app, "tab-panel-0")  # "Accounts & handover"
+        choice = app.screen.query_one("#vault-choice")
+        await wait_until(pilot, lambda: choice.has_class("shown"), what="the vault choice")
+        await pilot.pause()
+        for button_id in ("choose-keyring", "choose-file", "choose-none"):
+            button = app.screen.query_one(f"#{button_id}", Button)
+            assert button.region.height == 3, (button_id, button.region)  # laid out, not clipped to nothing
+            assert choice.region.contains_region(button.region), (choice.region, button.region)
+        assert "Passphrase-encrypted file" in screen_text(app)
+
+
+async def test_the_ai_panel_shows_the_real_plan_before_anything_ran() -> None:
+    project = fake_project()
+    project.ai_endpoint = AiEndpoint(url="https://api.acme.example/v1/chat", method="POST",
+                                     body_template='{"message": "{prompt}"}', response_path="reply",
+                                     max_requests=40)
+    app = _PanelApp(AiConfirmPanel, _Host(project))
+    async with app.run_test(size=(140, 20)) as pilot:
+        await pilot.pause()
+        plan = str(app.query_one("#ai-plan", Static).render())
+        assert "(hard cap 40)" in plan and "https://api.acme.example/v1/chat" in plan, plan
+        assert "bounded set of requests" not in plan
+
+
+async def test_the_palette_offers_cancel_only_while_checks_run(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Cancel running checks" not in titles and "Run stage 1" in titles
+        app._runner = FakeRunner(delay=2.0)  # a run that lasts long enough to look at the palette
+        await pilot.press("r")
+        await wait_until(pilot, lambda: bool(app.running_stages()), what="the run to start")
+        assert "Cancel running checks" in [c.title for c in app.get_system_commands(app.screen)]
+        await pilot.press("escape")
