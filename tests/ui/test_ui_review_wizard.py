@@ -165,3 +165,44 @@ async def test_the_palette_offers_cancel_only_while_checks_run(tmp_path: Path) -
         await wait_until(pilot, lambda: bool(app.running_stages()), what="the run to start")
         assert "Cancel running checks" in [c.title for c in app.get_system_commands(app.screen)]
         await pilot.press("escape")
+
+
+HEADERS = """Authentication-Results: mx.google.com;
+       dkim=pass header.i=@acme.example header.s=google header.b=abc;
+       spf=pass (google.com: domain of founder.private@acme.example designates 192.0.2.1 as permitted sender)
+       smtp.mailfrom=founder.private@acme.example;
+       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=acme.example
+From: Founder <founder.private@acme.example>
+To: buyer.person@customer.example
+"""
+
+
+async def test_headers_pasted_while_presenting_never_reach_the_screen(tmp_path: Path) -> None:
+    from textual import events
+
+    app = make_app(tmp_path, presenter=True)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="stage 1")
+        await _panel_tab(pilot, app, "tab-panel-0")  # "Did it land?"
+        box = app.screen.query_one("#headers-input", TextArea)
+        box.focus()
+        box.post_message(events.Paste(HEADERS))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "founder.private@" not in text and "buyer.person@" not in text, text
+        assert box.text == "" and "hidden while presenting" in text
+        await pilot.click("#headers-explain")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "DMARC" in text and "founder.private@" not in text  # explained from the held paste
+        await pilot.press("f2")  # presenter off: the paste is back in the box for the founder
+        await pilot.pause()
+        assert "founder.private@acme.example" in box.text
+        box.text = ""
+        await pilot.press("f2")  # typed/pasted text already in the box is moved out when presenting starts
+        await pilot.pause()
+        box.load_text("To: buyer.person@customer.example")
+        await pilot.pause()
+        await pilot.press("f2", "f2")
+        await pilot.pause()
+        assert box.text == "" and "buyer.person@" not in screen_text(app)

@@ -5,14 +5,16 @@ sockets). The pasted text stays in the panel: it holds addresses and message ids
 saved, on request, is the DKIM selector the message shows for the project's domain
 (``answers["email.header_selectors"]``); the stage's email check is then re-run so the DKIM check fetches that key.
 Every line shown goes through ``host.redact`` (presenter mode hides e-mail addresses), and is shown without
-markup, so pasted text cannot style the screen.
+markup, so pasted text cannot style the screen. The paste box itself cannot be redacted, so in presenter mode
+what is pasted is moved out of it at once and held in memory (the box says how many lines it holds); turning
+presenter mode off puts it back.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static, TextArea
@@ -26,6 +28,22 @@ if TYPE_CHECKING:
 # The checks that re-read DKIM selectors, in the stages this panel is registered for.
 EMAIL_CHECKS = ("email.summary", "handover.email_recheck")
 VERDICT_GLYPH = {"authenticated": "✔", "at-risk": "▲", "failing": "✖", "unknown": "?"}
+
+
+class PasteBox(TextArea):
+    """The paste box; while presenting, a paste goes straight to the panel's memory and never paints (the
+    Changed event alone would let the addresses show for a frame)."""
+
+    def __init__(self, panel: DidItLandPanel, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._panel = panel
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        if self._panel.host.presenter:
+            event.stop()
+            self._panel.hold(event.text)
+            return
+        await super()._on_paste(event)
 
 
 class DidItLandPanel(Vertical):
@@ -48,13 +66,14 @@ class DidItLandPanel(Vertical):
         self.host = host
         self._explanation: Explanation | None = None
         self._selectors: list[str] = []
+        self._held = ""  # pasted text kept off the screen while presenting
 
     def compose(self) -> ComposeResult:
         yield Static(
             "Send yourself an e-mail from your app (a sign-up or password reset), open its headers (Gmail: ⋮ → "
             "Show original; Outlook: View → View message source) and paste them here. Nothing you paste is saved.",
             markup=False, id="headers-help")
-        yield TextArea("", id="headers-input", soft_wrap=True, show_line_numbers=False)
+        yield PasteBox(self, text="", id="headers-input", soft_wrap=True, show_line_numbers=False)
         with Horizontal():
             yield Button("Explain", id="headers-explain", variant="primary")
             yield Button("Use the DKIM selector", id="headers-use-selector", disabled=True)
@@ -67,7 +86,7 @@ class DidItLandPanel(Vertical):
 
     @on(Button.Pressed, "#headers-explain")
     def explain(self) -> None:
-        text = self.query_one("#headers-input", TextArea).text
+        text = self._held + self.query_one("#headers-input", TextArea).text
         self._explanation = explain_authentication_results(text)
         domain = self.host.project.domain
         self._selectors = self._explanation.selectors_for(domain) if domain else []
@@ -95,6 +114,7 @@ class DidItLandPanel(Vertical):
     @on(Button.Pressed, "#headers-clear")
     def clear(self) -> None:
         self.query_one("#headers-input", TextArea).text = ""
+        self._held = ""
         self._explanation = None
         self._selectors = []
         self.query_one("#headers-use-selector", Button).disabled = True
@@ -121,7 +141,29 @@ class DidItLandPanel(Vertical):
         body = [f"• {line}" for line in e.lines] + [f"  note: {n}" for n in e.notes]
         lines.update(self.host.redact("\n".join(body)))
 
-    def presenter_changed(self, on: bool) -> None:  # noqa: ARG002 - the hook's signature
+    @on(TextArea.Changed, "#headers-input")
+    def _pasted(self, event: TextArea.Changed) -> None:
+        if self.host.presenter and event.text_area.text:
+            self._hide_paste(event.text_area)
+
+    def _hide_paste(self, area: TextArea) -> None:
+        """Move the box's text into memory: raw headers carry every sender and recipient address."""
+        text, area.text = area.text, ""
+        self.hold(text)
+
+    def hold(self, text: str) -> None:
+        self._held += text
+        lines = len(self._held.splitlines())
+        self.query_one("#headers-input", TextArea).placeholder = (
+            f"{lines} pasted line(s) held, hidden while presenting: press Explain (F2 shows them)")
+
+    def presenter_changed(self, on: bool) -> None:
+        area = self.query_one("#headers-input", TextArea)
+        if on and area.text:
+            self._hide_paste(area)
+        elif not on and self._held:
+            area.text, self._held = self._held + area.text, ""
+            area.placeholder = ""
         self._show()
 
     def results_changed(self, results: Any) -> None:  # noqa: ARG002 - nothing to refresh from results
