@@ -111,7 +111,13 @@ class AccountsPanel(VerticalScroll):
         table = self.query_one("#accounts-table", DataTable)
         table.add_columns("Account", "Owner", "Backup", "Login", "2FA", "Recovery codes", "Verified")
         self._render_table()
+        self._mask_fields(self.host.presenter)
         self._open_vault(None, None, remember=False)
+
+    def _mask_fields(self, on: bool) -> None:
+        """While presenting, what is typed into a vault field shows as dots (a login e-mail typed live was shown)."""
+        for field in VAULT_FIELDS:
+            self.query_one(f"#{field}", Input).password = on
 
     # -- text helpers ----------------------------------------------------------------------------------
 
@@ -280,7 +286,8 @@ class AccountsPanel(VerticalScroll):
         twofa = rec.twofa if rec is not None else (entry.status.get("twofa") if entry else None)
         self.query_one("#twofa", Select).value = {True: "yes", False: "no"}.get(twofa, "unknown")  # type: ignore[arg-type]
         if self.host.presenter and rec is not None:
-            self._say("form-status", "Presenter mode: the stored details are hidden; type new values to replace them")
+            self._say("form-status", "Presenter mode: the stored details are hidden; an empty field keeps its stored "
+                                     "value, a typed one (masked) replaces it")
 
     def _form(self) -> tuple[AccountRecord, dict[str, str]]:
         from datetime import UTC, datetime
@@ -297,6 +304,12 @@ class AccountsPanel(VerticalScroll):
         old = self._records.get(self._service())
         if old is not None:
             record.admin_users = list(old.admin_users)  # edited with `launchready accounts set --admin`
+            if self.host.presenter:
+                # The stored values were never put in the form while presenting: an empty field means "unchanged",
+                # not "erase" (saving a new 2FA answer used to wipe the login and the recovery location).
+                for attr in ("owner", "backup_owner", "login_email", "twofa_method", "recovery_location", "notes"):
+                    if not getattr(record, attr):
+                        setattr(record, attr, getattr(old, attr))
         meta = {"provider": val("provider"), "console_url": val("console"), "renewal": val("renewal")}
         if val("verified-by"):
             meta.update(verified_by=val("verified-by"), verified_on=datetime.now(UTC).date().isoformat())
@@ -423,8 +436,6 @@ class AccountsPanel(VerticalScroll):
 
     def presenter_changed(self, on: bool) -> None:
         self._render_table()
-        if on:
-            for field in VAULT_FIELDS:
-                self.query_one(f"#{field}", Input).value = ""
+        self._mask_fields(on)  # masked, not cleared: F2 mid-form used to throw away what was typed
         if self.vault is not None:
             self._say("vault-status", f"Vault: {self.vault.describe()}")
