@@ -101,7 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_wizard(project=args.project, presenter=args.presenter)
         import importlib
 
+        from launchready_tui.commands.common import headless_streams
+
+        headless_streams(name, getattr(args, "output", None))
         return int(importlib.import_module(_command_module(name)).run(args))
+    except BrokenPipeError:
+        # The reader stopped early (`| head`) in the middle of a listing: nothing to say, like a C tool.
+        from launchready_tui.commands.common import EXIT_BROKEN_PIPE, silence_stdout
+
+        silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         from launchready_tui.commands.common import EXIT_CANCELLED, say
 

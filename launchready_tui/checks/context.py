@@ -32,8 +32,8 @@ def effective_network(project: Project, project_dir: Path, cli: NetworkOptions) 
     if ca and not Path(ca).expanduser().is_absolute():
         # A CA named on the command line is relative to the cwd; one in the project file to the file.
         ca = str((Path.cwd() if cli.ca_file else project_dir) / Path(ca).expanduser())
-    if ca and not Path(ca).expanduser().is_file():
-        raise OverrideError(f"--ca-file: {ca} does not exist or is not a file")
+    if ca:
+        _check_ca_file(Path(ca).expanduser(), "--ca-file" if cli.ca_file else "network.ca_file (project file)")
     return NetworkOptions(
         nameservers=cli.nameservers or list(net.nameservers),
         resolve=cli.resolve + list(net.resolve),  # first match wins: the command line first
@@ -42,6 +42,21 @@ def effective_network(project: Project, project_dir: Path, cli: NetworkOptions) 
         dns_timeout=cli.dns_timeout,
         http_timeout=cli.http_timeout,
     )
+
+
+def _check_ca_file(path: Path, label: str) -> None:
+    """A CA file that cannot be used is bad input, said once up front: otherwise every HTTPS check would fail
+    with an OpenSSL message and read as a broken site."""
+    import ssl
+
+    if not path.is_file():
+        raise OverrideError(f"{label}: {path} does not exist or is not a file")
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, ValueError):  # SSLError first: it is an OSError too
+        raise OverrideError(f"{label}: {path} holds no usable PEM certificate (-----BEGIN CERTIFICATE-----)") from None
+    except OSError as exc:
+        raise OverrideError(f"{label}: cannot read {path}: {exc.strerror or exc}") from None
 
 
 @asynccontextmanager

@@ -7,13 +7,17 @@ import sys
 from typing import TYPE_CHECKING
 
 from launchready_tui.commands.common import (
+    EXIT_CANCELLED,
     EXIT_FINDINGS,
     EXIT_OK,
     REPORT_FORMATS,
     UsageError,
     add_network_options,
+    cancel_on_sigint,
+    check_output,
     load_target,
     network_options,
+    positive_int,
     write_output,
 )
 
@@ -31,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--stage", type=int, action="append", default=[], metavar="N", help="only stage N (repeatable)")
     p.add_argument("--check", action="append", default=[], metavar="ID", help="only this check (repeatable)")
     p.add_argument("--samples", type=int, default=5, metavar="N", help="requests per endpoint for response times")
-    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="checks run at once (default 8)")
+    p.add_argument("--concurrency", type=positive_int, default=8, metavar="N", help="checks run at once (default 8)")
     p.add_argument("--yes", action="store_true", help="answer yes to confirmation prompts (costly probes)")
     p.add_argument("--progress", action="store_true", help="print each check as it finishes (stderr)")
 
@@ -77,20 +81,25 @@ async def _audit(args: argparse.Namespace) -> int:
     from launchready_tui.checks.runner import run_checks
     from launchready_tui.report.formats import build_report, exceeds, render
 
+    check_output(args.output)
     specs = select(args)
     project, project_dir = load_target(args)
     options = CheckOptions(samples=args.samples, yes=args.yes)
     async with check_context(project, project_dir, network_options(args), options) as ctx:
         ctx.write_artifacts = args.domain is None
-        results = await run_checks(specs, ctx, on_event=_progress if args.progress else None,
-                                   concurrency=args.concurrency)
+        with cancel_on_sigint(ctx.cancel_event):
+            results = await run_checks(specs, ctx, on_event=_progress if args.progress else None,
+                                       concurrency=args.concurrency)
+        cancelled = ctx.cancel_event.is_set()
         # email.summary runs the email checks itself; list their own results in stage 1 too.
         ran = {r.id for r in results}
         results += [r for check_id, r in ctx.results.items() if check_id.startswith("email.") and check_id not in ran]
     if not args.stage and not args.check:
         results += [_not_run(spec, LOAD_NOT_RUN) for spec in catalogue_checks() if spec.id.startswith(LOAD_PREFIX)]
     report = build_report(project, results)
-    write_output(render(report, args.format), args.output)
+    write_output(render(report, args.format), args.output, args.format)
+    if cancelled:  # the partial report is out; the exit code says it is partial
+        return EXIT_CANCELLED
     return EXIT_FINDINGS if exceeds(results, args.fail_on) else EXIT_OK
 
 

@@ -3,20 +3,52 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import asyncio
+
     from launchready_tui.checks.context import NetworkOptions
     from launchready_tui.core.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell shows for a tool whose reader went away mid-output
 REPORT_FORMATS = ("text", "json", "markdown", "junit", "sarif")
+# Formats read by programs: always UTF-8 (JSON, SARIF and JUnit XML say so), whatever the terminal's locale.
+MACHINE_FORMATS = frozenset({"json", "junit", "sarif"})
 
 
 class UsageError(Exception):
     """Bad input from the user: printed as one line, exit code 2."""
+
+
+def seconds(text: str) -> float:
+    """argparse type for a duration: a finite number above zero (0, -1, nan and inf would never time out or
+    time out at once, and both read as a broken product rather than a typo)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds above zero, like 5 or 0.5")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type for a count that must be at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
 
 
 def add_project_option(p: argparse.ArgumentParser) -> None:
@@ -43,8 +75,8 @@ def add_network_group(p: argparse.ArgumentParser, title: str = "network") -> Non
     g.add_argument("--connect-to", action="append", default=[], metavar="HOST1:PORT1:HOST2:PORT2",
                    help="connect to HOST2:PORT2 for requests to HOST1:PORT1, as curl (repeatable)")
     g.add_argument("--ca-file", metavar="PEM", help="trust this CA in addition to the system store")
-    g.add_argument("--dns-timeout", type=float, default=3.0, metavar="S", help="per-query DNS timeout (default 3)")
-    g.add_argument("--timeout", type=float, default=10.0, metavar="S", help="HTTP timeout (default 10)")
+    g.add_argument("--dns-timeout", type=seconds, default=3.0, metavar="S", help="per-query DNS timeout (default 3)")
+    g.add_argument("--timeout", type=seconds, default=10.0, metavar="S", help="HTTP timeout (default 10)")
 
 
 def network_options(args: argparse.Namespace) -> NetworkOptions:
@@ -80,20 +112,105 @@ def load_target(args: argparse.Namespace) -> tuple[Project, Path]:
     return project, path.resolve().parent
 
 
-def write_output(text: str, output: str | None) -> None:
+def check_output(output: str | None, what: str = "--output") -> None:
+    """Refuse an output path that cannot be written *before* the run: finding out after a long audit or load test
+    would throw its answers away. (Written for real at the end; this only catches the usual mistakes.)"""
+    if not output:
+        return
+    path = Path(output).expanduser()
+    if not output.strip() or path.is_dir():
+        raise UsageError(f"{what}: {output!r} is a folder; give a file name, like report.json")
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"{what}: the folder {parent} does not exist; create it first or choose another path")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"{what}: cannot write {output} (permission denied)")
+
+
+def write_output(text: str, output: str | None, fmt: str = "text") -> None:
+    """The report to ``--output`` or stdout. A reader that stops early (``| head``) is not an error: the command
+    still returns its exit code. A closed stdout is (the report would be lost)."""
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         say(f"launchready: report written to {output}")
-    else:
+        return
+    if sys.stdout is None:
+        raise UsageError("standard output is closed, so the report would be lost; pass --output FILE")
+    try:
+        _write_stdout(text, fmt)
+    except BrokenPipeError:
+        silence_stdout()
+
+
+def _write_stdout(text: str, fmt: str) -> None:
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("_", "-")
+    buffer = getattr(sys.stdout, "buffer", None)
+    if encoding in ("utf-8", "utf8") or buffer is None:
         sys.stdout.write(text)
+    else:
+        # A non-UTF-8 locale (LANG=C without coercion, latin-1): machine formats stay UTF-8 as their specs say;
+        # text for people keeps every character the terminal can show and marks the rest with '?'.
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8" if fmt in MACHINE_FORMATS else encoding, "replace"))
+    sys.stdout.flush()
+
+
+def headless_streams(command: str, output: str | None) -> None:
+    """Make stdout safe for a headless command before it runs: a closed stdout is refused when it would lose the
+    answers (one clear line, exit 2), and a non-UTF-8 locale prints '?' for what it cannot show instead of
+    crashing on the first check mark."""
+    if sys.stdout is None:
+        if output or command == "lab":  # the report goes to --output; the lab's banner is only a courtesy
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+            return
+        raise UsageError("standard output is closed, so the answers would be lost; run it with stdout open"
+                         + (" or pass --output FILE" if command in ("audit", "email", "secrets", "loadtest") else ""))
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
+    if encoding not in ("utf-8", "utf8") and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+
+
+def silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+@contextlib.contextmanager
+def cancel_on_sigint(event: asyncio.Event) -> Iterator[None]:
+    """While a run is on: the first Ctrl-C sets ``event`` (the runner stops, keeps what finished, and the command
+    prints the partial report and exits 130); a second Ctrl-C interrupts at once. Call inside the event loop."""
+    import asyncio
+    import signal
+
+    loop = asyncio.get_running_loop()
+
+    def first_interrupt() -> None:
+        say("launchready: cancelling; the report will show what finished (Ctrl-C again to quit at once)")
+        event.set()
+        loop.remove_signal_handler(signal.SIGINT)  # back to KeyboardInterrupt for the second Ctrl-C
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, first_interrupt)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signal.SIGINT)
 
 
 def user_errors() -> tuple[type[Exception], ...]:
     """Exceptions that are the user's input, printed as one line with exit code 2 (imported late: startup)."""
     from launchready_tui.core.project import ProjectError
+    from launchready_tui.loadgen.plan import PlanError
     from launchready_tui.net.overrides import OverrideError
 
-    return (UsageError, ProjectError, OverrideError)
+    return (UsageError, ProjectError, OverrideError, PlanError)

@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
+from launchready_tui.commands.common import EXIT_CANCELLED, cancel_on_sigint, write_output
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="start the built-in lab and open the wizard against it",
                        description="Start the built-in lab on loopback and open the wizard against it.")
-    p.add_argument("--domain", default=None, metavar="D", help="lab domain: flawed.test (default) or good.test")
+    p.add_argument("--domain", default=None, metavar="D", choices=("good.test", "flawed.test"),
+                   help="lab domain: flawed.test (default) or good.test")
     p.add_argument("--headless", action="store_true", help="run the audit on the lab and print it, no wizard")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                    help="report format with --headless")
@@ -39,9 +42,11 @@ async def _headless(args: argparse.Namespace) -> int:
             lab.write_project(path, args.domain or lab.flawed_domain)
             project, _ = load_project(path)
             async with check_context(project, path.parent, options=CheckOptions(samples=5)) as ctx:
-                results = await run_checks([c for c in catalogue.CHECKS if c.stage > 0], ctx)
-            print(render(build_report(project, results), args.format), end="")  # noqa: T201
-    return 0
+                with cancel_on_sigint(ctx.cancel_event):
+                    results = await run_checks([c for c in catalogue.CHECKS if c.stage > 0], ctx)
+                cancelled = ctx.cancel_event.is_set()
+            write_output(render(build_report(project, results), args.format), None, args.format)
+    return EXIT_CANCELLED if cancelled else 0
 
 
 def run(args: argparse.Namespace) -> int:

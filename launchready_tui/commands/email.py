@@ -23,10 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from launchready_tui.commands.common import (
+    EXIT_CANCELLED,
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
     add_network_options,
+    cancel_on_sigint,
+    check_output,
     load_target,
     network_options,
     say,
@@ -69,7 +72,7 @@ def _domain(args: argparse.Namespace) -> str | None:
     positional, option = args.domain_arg, args.domain
     if positional and option and positional.strip().lower() != option.strip().lower():
         raise UsageError(f"two different domains given ({positional} and --domain {option}); give one")
-    return positional or option
+    return positional if positional is not None else option  # "" is a (bad) domain, not "use the project's"
 
 
 def _target(args: argparse.Namespace, domain: str | None) -> tuple[Project, Path]:
@@ -184,14 +187,17 @@ async def _email(args: argparse.Namespace) -> int:
     from launchready_tui.core import catalogue
     from launchready_tui.report.formats import build_report, exceeds, render
 
+    check_output(args.output)
     extra = _validate(args)
     project, project_dir = _target(args, _domain(args))
     options = CheckOptions(extra=extra)
     on_event = _progress if args.progress else None
     async with check_context(project, project_dir, network_options(args), options) as ctx:
-        results = await run_checks([catalogue.get(i) for i in EMAIL_CHECKS], ctx, on_event=on_event)
-        if not ctx.cancel_event.is_set():
-            results += await run_checks([catalogue.get("email.summary")], ctx, on_event=on_event)
+        with cancel_on_sigint(ctx.cancel_event):
+            results = await run_checks([catalogue.get(i) for i in EMAIL_CHECKS], ctx, on_event=on_event)
+            if not ctx.cancel_event.is_set():
+                results += await run_checks([catalogue.get("email.summary")], ctx, on_event=on_event)
+        cancelled = ctx.cancel_event.is_set()
     for result in results:
         if result.id == "email.summary":
             result.fix = records_only_fix(result)  # the seven checks are in the report with their own steps
@@ -201,7 +207,9 @@ async def _email(args: argparse.Namespace) -> int:
         appendix = _appendix(results, args.format, extra.get("email.headers"))
         if appendix:
             text = text.rstrip("\n") + "\n\n" + appendix + "\n"
-    write_output(text, args.output)
+    write_output(text, args.output, args.format)
+    if cancelled:  # the partial report is out; the exit code says it is partial
+        return EXIT_CANCELLED
     return EXIT_FINDINGS if exceeds(results, args.fail_on) else EXIT_OK
 
 

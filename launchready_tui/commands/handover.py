@@ -82,23 +82,43 @@ def load_results(path: str) -> dict[str, CheckResult]:
     if not isinstance(data, dict) or data.get("schema") != "launchready.report/1":
         raise UsageError(f"--results: {path} is not a launchready report (expected schema launchready.report/1; "
                          "write one with `launchready audit --format json --output FILE`)")
+    stages = data.get("stages")
+    if not isinstance(stages, list):
+        raise UsageError(f"--results: {path} has no list of stages (\"stages\": [...]); write a fresh one with "
+                         "`launchready audit --format json --output FILE`")
     out: dict[str, CheckResult] = {}
-    for stage in data.get("stages") or []:
-        for c in stage.get("checks") or [] if isinstance(stage, dict) else []:
-            try:
+    for stage in stages:
+        checks = stage.get("checks") if isinstance(stage, dict) else None
+        for c in checks if isinstance(checks, list) else []:
+            try:  # a hand-edited report: a check we cannot read is left out rather than guessed
                 spec = catalogue.get(str(c["id"]))
                 status = Status(c["status"])
                 impact = Impact(c.get("impact") or spec.impact.value)
-            except (KeyError, ValueError, TypeError):
-                continue  # an id or status this version does not know: left out rather than guessed
-            if status is Status.SKIPPED:
+                if status is Status.SKIPPED:
+                    continue
+                fix = c.get("fix")
+                out[spec.id] = CheckResult(
+                    id=spec.id, title=str(c.get("title") or spec.title), status=status,
+                    summary=str(c.get("summary", "")), stage=spec.stage, impact=impact, blocker=bool(c.get("blocker")),
+                    target=str(c.get("target") or ""),
+                    evidence=c.get("evidence") if isinstance(c.get("evidence"), dict) else {},
+                    fix=fix if isinstance(fix, str) else None, duration_ms=int(c.get("duration_ms") or 0))
+            except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
                 continue
-            out[spec.id] = CheckResult(
-                id=spec.id, title=str(c.get("title") or spec.title), status=status, summary=str(c.get("summary", "")),
-                stage=spec.stage, impact=impact, blocker=bool(c.get("blocker")), target=str(c.get("target") or ""),
-                evidence=c.get("evidence") if isinstance(c.get("evidence"), dict) else {}, fix=c.get("fix"),
-                duration_ms=int(c.get("duration_ms") or 0))
     return out
+
+
+def check_output_folder(text: str) -> Path:
+    """``--output`` is a folder (created when missing); a file's name there would become a folder, so say so."""
+    from launchready_tui.report.handover import FORMATS
+
+    folder = Path(text).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--output: {text} is a file; --output takes the folder to write the documents into")
+    if not folder.exists() and folder.suffix.lower().lstrip(".") in FORMATS:
+        raise UsageError(f"--output: {text} looks like a file name; --output takes a folder (the file names are "
+                         "chosen for you, like handover-<domain>-<date>.md)")
+    return folder
 
 
 def _progress(ev: CheckEvent) -> None:
@@ -133,7 +153,7 @@ async def _handover(args: argparse.Namespace) -> int:
         options.extra["vault"] = vault.store
         say(f"launchready: account details from {vault.describe()}")
     previous = load_results(args.results) if args.results else {}
-    request = ExportRequest(Path(args.output), formats, args.force, args.include_recovery_locations)
+    request = ExportRequest(check_output_folder(args.output), formats, args.force, args.include_recovery_locations)
     async with check_context(project, path.resolve().parent, network_options(args), options) as ctx:
         ctx.results.update(previous)
         specs = [catalogue.get(i) for i in (*DOCUMENT_INPUTS, *STAGE7_CHECKS)]

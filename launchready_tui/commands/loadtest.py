@@ -22,6 +22,7 @@ from launchready_tui.commands.common import (
     EXIT_OK,
     UsageError,
     add_network_options,
+    check_output,
     load_target,
     network_options,
     say,
@@ -109,6 +110,9 @@ async def _loadtest(args: argparse.Namespace) -> int:
     from launchready_tui.loadgen.plan import validate
     from launchready_tui.report.formats import exceeds
 
+    check_output(args.output)
+    check_output(args.export_k6, "--export-k6")
+    check_output(args.export_locust, "--export-locust")
     opts = _options(args)
     project, project_dir = load_target(args)
     stop_event = asyncio.Event()
@@ -136,7 +140,7 @@ async def _loadtest(args: argparse.Namespace) -> int:
     if run.confirmed_now and project.source is not None:
         save_project(project, project.source)
         say(f"launchready: recorded your confirmation in {project.source} (load.confirmed_targets)")
-    write_output(_render(args.format, project, results, run), args.output)
+    write_output(_render(args.format, project, results, run), args.output, args.format)
     if run.cancelled:
         return EXIT_CANCELLED
     return EXIT_FINDINGS if exceeds(results, args.fail_on) else EXIT_OK

@@ -14,11 +14,14 @@ import sys
 from pathlib import Path
 
 from launchready_tui.commands.common import (
+    EXIT_CANCELLED,
     EXIT_FINDINGS,
     EXIT_OK,
     REPORT_FORMATS,
     UsageError,
     add_network_options,
+    cancel_on_sigint,
+    check_output,
     network_options,
     say,
     write_output,
@@ -106,6 +109,7 @@ async def _scan(args: argparse.Namespace) -> int:
     from launchready_tui.report.formats import build_report, exceeds, render_json
     from launchready_tui.report.secrets_report import RENDERERS
 
+    check_output(args.output)
     project, project_dir, _file = _project(args)
     repo, rules = _inputs(args)
     if repo is not None:
@@ -119,8 +123,11 @@ async def _scan(args: argparse.Namespace) -> int:
     ids = ["secrets.repo_tree"] + ([] if args.no_history else ["secrets.repo_history"])
     extra: dict[str, object] = {"secrets_rules": [str(r) for r in rules], "secrets_merges": args.merges}
     if args.url:
-        if not args.url.startswith(("https://", "http://")):
-            raise UsageError(f"--url must start with https:// or http://, not {args.url!r}")
+        from launchready_tui.core.project import http_url_problem
+
+        problem = http_url_problem(args.url.strip())
+        if problem:
+            raise UsageError(f"--url {args.url!r} is not a usable address: {problem}")
         from launchready_tui.checks.targets import host_of
 
         if not project.domain or project.domain == "localhost.invalid":  # type: ignore[attr-defined]
@@ -145,7 +152,9 @@ async def _scan(args: argparse.Namespace) -> int:
 
     async with check_context(project, project_dir, network_options(args),  # type: ignore[arg-type]
                              CheckOptions(extra=extra)) as ctx:
-        results = await run_checks(specs, ctx, on_event=progress, concurrency=4)
+        with cancel_on_sigint(ctx.cancel_event):
+            results = await run_checks(specs, ctx, on_event=progress, concurrency=4)
+        cancelled = ctx.cancel_event.is_set()
     unused = Acceptances.load(project.accepted).unused() if project.accepted else []  # type: ignore[attr-defined]
     if project.accepted:  # type: ignore[attr-defined]
         seen = {f["fingerprint"] for r in results for f in r.evidence.get("findings", [])}
@@ -156,7 +165,9 @@ async def _scan(args: argparse.Namespace) -> int:
         text = render_json(report)
     else:
         text = RENDERERS[args.format](results, unused)
-    write_output(text, args.output)
+    write_output(text, args.output, args.format)
+    if cancelled:  # the partial report is out; the exit code says it is partial
+        return EXIT_CANCELLED
     return EXIT_FINDINGS if exceeds(results, args.fail_on) else EXIT_OK
 
 

@@ -448,11 +448,35 @@ def _url(r: _Reader, d: dict[str, Any], key: str, path: str, required: bool = Fa
             raise r.error(kp, f"{kp} is required: the full URL, like https://api.acme.example/v1/login")
         return None
     value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    problem = http_url_problem(value)
+    if problem:
         raise r.error(kp, f"{kp} must be a full http(s) URL like https://app.acme.example/, "
-                          f"not {redact_text(value)!r}")
+                          f"not {redact_text(value)!r} ({problem})")
     return value
+
+
+_BAD_HOST_CHARS = re.compile(r"[\s<>\"{}|\\^`%/?#@]")
+
+
+def http_url_problem(value: str) -> str | None:
+    """Why ``value`` is not a usable http(s) URL, in a few words, or None. Catches what ``urlsplit`` lets through
+    and the HTTP client later trips on: no host, a space in the host, an unclosed IPv6 bracket, port 0 or above
+    65535 (port 0 was silently sent to 443)."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", a non-numeric port
+        return str(exc).lower().replace("port out of range 0-65535", "the port must be 1 to 65535")
+    if parts.scheme not in ("http", "https"):
+        return "it must start with https:// or http://"
+    host = parts.hostname or ""
+    if not host:
+        return "there is no host name after the ://"
+    if _BAD_HOST_CHARS.search(host):
+        return f"the host name {host!r} has a character a host name cannot have"
+    if port == 0:
+        return "the port must be 1 to 65535"
+    return None
 
 
 def _bool(r: _Reader, d: dict[str, Any], key: str, path: str, default: bool) -> bool:

@@ -268,6 +268,8 @@ def parse_rates(text: str) -> list[float]:
             value = float(part)
         except ValueError:
             raise PlanError(f"--rate: {part!r} is not a number of requests per second") from None
+        if not math.isfinite(value):  # nan/inf would pass the range checks and crash the schedule
+            raise PlanError(f"--rate: {part!r} is not a number of requests per second")
         out.append(value)
     return out
 
