@@ -816,9 +816,8 @@ class LaunchReadyApp(App[int]):
             yield SystemCommand("Run all stages", "Run every built check, stage by stage", self.run_all)
             yield SystemCommand("Re-run failed checks", "Run again what failed, warned or could not be measured",
                                 self.rerun_failed)
-            if self.running_stages():  # offered only when there is something to cancel
-                yield SystemCommand("Cancel running checks", "Stop now; finished results are kept",
-                                    self.cancel_runs)
+            yield SystemCommand("Cancel running checks", "Stop now; finished results are kept",
+                                self.cancel_runs)
             yield SystemCommand("Export report", "Write the results as Markdown and JSON", self.export_report)
             yield SystemCommand("Edit setup", "Domain, URLs, endpoints, repository, e-mail", self.open_setup)
             for stage in STAGES:

@@ -480,7 +480,7 @@ def _risks(src: HandoverSources, personal: list[str]) -> Section:
     if extra:
         blocks.append(Para("Also open:", "label"))
         blocks.append(Bullets(extra))
-    actions = [f"{r.check_id}: {_first_step(r.fix)}" for r in ranked if r.fix][:MAX_ACTIONS]
+    actions = [f"{r.check_id}: {first_step(r.fix)}" for r in ranked if r.fix][:MAX_ACTIONS]
     blocks.append(Para("Next actions, in this order:", "label"))
     blocks.append(Bullets(actions) if actions else Para("none from the checks of this run", "muted"))
     return Section("risks", "Known risks and open items", blocks)
@@ -489,10 +489,13 @@ def _risks(src: HandoverSources, personal: list[str]) -> Section:
 MAX_ACTIONS = 10
 
 
-def _first_step(fix: str) -> str:
-    """The first line of a fix guide, as a to-do (the full guide is in the wizard and the audit report)."""
-    line = next((ln.strip() for ln in fix.splitlines() if ln.strip()), fix.strip())
-    return line if len(line) <= 160 else line[:159] + "…"
+def first_step(fix: str) -> str:
+    """The fix's first step, as a to-do (the full guide is in the wizard and the audit report). Its first *line*
+    was used: fix texts are hard-wrapped, so the to-do stopped mid-sentence ("…(each has its own fix in the
+    e-mail checks),")."""
+    from launchready_tui.report.handover_text import fix_headline
+
+    return fix_headline(fix, more=" (full steps: the wizard or `launchready audit`)")
 
 
 def _dates(src: HandoverSources, now: datetime, meta: HandoverMeta) -> Section:

@@ -7,7 +7,6 @@ every stage ends with a table of its findings. Text is Markdown, so the same wor
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from textual.app import ComposeResult
@@ -18,8 +17,10 @@ from launchready_tui.core.model import Status
 from launchready_tui.core.risk import rank_risks
 from launchready_tui.core.session import SessionState, is_not_built
 from launchready_tui.core.stages import StageSpec
+from launchready_tui.report.handover_text import fix_headline
 
 MAX_SUMMARY = 160
+DETAIL_HINT = " — full steps in the check's detail pane"
 
 
 def _cell(text: str) -> str:
@@ -34,31 +35,6 @@ def _line(text: str) -> str:
     return text if len(text) <= 2 * MAX_SUMMARY else text[: 2 * MAX_SUMMARY - 1] + "…"
 
 
-def fix_headline(fix: str, limit: int = MAX_SUMMARY) -> str:
-    """The fix's first paragraph as one line, cut at a sentence or word, never mid-word.
-
-    Fix texts are hard-wrapped YAML blocks, so their first *line* stops mid-sentence ("…its own add_header")
-    and a first paragraph that introduces a list ("Publish these records:") says nothing alone: both point
-    at the full steps in the check's detail pane instead.
-    """
-    blocks = [p for p in re.split(r"\n\s*\n", fix.strip()) if p.strip()]
-    if not blocks:
-        return ""
-    more = len(blocks) > 1
-    steps = re.split(r"\n\s*(?=\d+[.)]\s)", blocks[0].strip())  # a numbered list: its first step only
-    more = more or len(steps) > 1
-    head = " ".join(steps[0].split())
-    if len(head) > limit:
-        cut = head[:limit]
-        sentence = max(cut.rfind(". "), cut.rfind("; "))
-        head = cut[: sentence + 1] if sentence > limit // 3 else cut.rsplit(" ", 1)[0].rstrip(",;:") + " …"
-        more = True
-    if head.endswith(":"):  # it introduces a list or records that only the detail pane shows
-        head = head[:-1]
-        more = True
-    return head + (" — full steps in the check's detail pane" if more else "")
-
-
 def risk_list_markdown(session: SessionState) -> str:
     risks = rank_risks(r for r in session.all_results() if not is_not_built(r))
     if not risks:
@@ -71,7 +47,7 @@ def risk_list_markdown(session: SessionState) -> str:
         lines.append(f"{risk.rank}. **{risk.status.label}**{blocker} · {risk.impact.value} · "
                      f"`{risk.check_id}`: {_line(risk.summary)}")
         if risk.fix:
-            lines.append(f"    - *Fix:* {fix_headline(risk.fix)}")
+            lines.append(f"    - *Fix:* {fix_headline(risk.fix, more=DETAIL_HINT)}")
     return "\n".join(lines)
 
 

@@ -18,8 +18,9 @@ import yaml
 
 from launchready_tui.checks.fixes import fix_for
 from launchready_tui.report.handover import ExportRequest, export
-from launchready_tui.report.handover_model import HandoverDoc, KeyValues, Para, Section, Table
-from launchready_tui.widgets.deliverable import fix_headline
+from launchready_tui.report.handover_model import HandoverDoc, KeyValues, Para, Section, Table, first_step
+from launchready_tui.report.handover_text import fix_headline
+from launchready_tui.widgets.deliverable import DETAIL_HINT
 from launchready_tui.widgets.detail import WRAPPED_AT, reflow
 
 ASSETS = Path(__file__).parents[2] / "launchready_tui" / "assets" / "fixes"
@@ -29,21 +30,29 @@ def test_fix_headline_ends_at_a_sentence_and_points_at_the_full_steps() -> None:
     fix = fix_for("http.security_headers", "nginx", host="acme.example", headers="  X-Frame-Options: DENY")
     assert fix is not None
     first_line = fix.splitlines()[0]
-    head = fix_headline(fix)
+    head = fix_headline(fix, more=DETAIL_HINT)
     assert head != first_line and len(head) > len(first_line)  # the old line stopped mid-sentence
     assert head.endswith("— full steps in the check's detail pane")
     assert not head.split(" — ")[0].endswith(("(", ",", " a", " the"))
 
 
 def test_fix_headline_of_a_list_intro_and_of_numbered_steps() -> None:
-    assert fix_headline("Publish these records:\n\n  TXT v=spf1 -all\n") == \
+    assert fix_headline("Publish these records:\n\n  TXT v=spf1 -all\n", more=DETAIL_HINT) == \
         "Publish these records — full steps in the check's detail pane"
     steps = "1. Rotate the key now: it is already public.\n2. Move the call to your server."
-    assert fix_headline(steps) == "1. Rotate the key now: it is already public. — full steps in the check's detail pane"
-    assert fix_headline("Turn on auto-renew.") == "Turn on auto-renew."
+    assert fix_headline(steps, more=DETAIL_HINT) == "1. Rotate the key now: it is already public." + DETAIL_HINT
+    assert fix_headline("Turn on auto-renew.", more=DETAIL_HINT) == "Turn on auto-renew."
     long = "word " * 80
-    cut = fix_headline(long.strip())
+    cut = fix_headline(long.strip(), more=DETAIL_HINT)
     assert cut.endswith("word … — full steps in the check's detail pane")  # cut between words, never inside one
+
+
+def test_the_handover_next_action_is_a_whole_first_step() -> None:
+    fix = ("Fix each e-mail record listed above at your DNS provider (each has its own fix in the e-mail checks),\n"
+           "then export the handover again.\n\n  TXT _dmarc v=DMARC1; p=none")
+    assert first_step(fix) == ("Fix each e-mail record listed above at your DNS provider (each has its own fix in the "
+                               "e-mail checks), then export the handover again. (full steps: the wizard or "
+                               "`launchready audit`)")
 
 
 def test_reflow_joins_wrapped_prose_and_keeps_code_lists_and_short_lines() -> None:

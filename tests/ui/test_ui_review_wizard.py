@@ -154,19 +154,6 @@ async def test_the_ai_panel_shows_the_real_plan_before_anything_ran() -> None:
         assert "bounded set of requests" not in plan
 
 
-async def test_the_palette_offers_cancel_only_while_checks_run(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    async with app.run_test(size=(110, 30)) as pilot:
-        await pilot.pause()
-        titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Cancel running checks" not in titles and "Run stage 1" in titles
-        app._runner = FakeRunner(delay=2.0)  # a run that lasts long enough to look at the palette
-        await pilot.press("r")
-        await wait_until(pilot, lambda: bool(app.running_stages()), what="the run to start")
-        assert "Cancel running checks" in [c.title for c in app.get_system_commands(app.screen)]
-        await pilot.press("escape")
-
-
 HEADERS = """Authentication-Results: mx.google.com;
        dkim=pass header.i=@acme.example header.s=google header.b=abc;
        spf=pass (google.com: domain of founder.private@acme.example designates 192.0.2.1 as permitted sender)

@@ -1,0 +1,32 @@
+"""Short texts shared by the handover document and the wizard's risk list (pure; no I/O)."""
+
+from __future__ import annotations
+
+import re
+
+MAX_HEADLINE = 160
+_NUMBERED_STEP = re.compile(r"\n\s*(?=\d+[.)]\s)")
+
+
+def fix_headline(fix: str, limit: int = MAX_HEADLINE, more: str = "") -> str:
+    """The fix's first paragraph (or first numbered step) as one line, cut at a sentence or between words.
+
+    Fix texts are hard-wrapped YAML blocks: their first *line* stops mid-sentence ("…its own add_header"), and a
+    first paragraph that introduces a list ("Publish these records:") says nothing alone. ``more`` is appended
+    when the fix goes on (where the reader finds the full steps).
+    """
+    blocks = [b for b in re.split(r"\n\s*\n", fix.strip()) if b.strip()]
+    if not blocks:
+        return ""
+    steps = _NUMBERED_STEP.split(blocks[0].strip())
+    goes_on = len(blocks) > 1 or len(steps) > 1
+    head = " ".join(steps[0].split())
+    if len(head) > limit:
+        cut = head[:limit]
+        sentence = max(cut.rfind(". "), cut.rfind("; "))
+        head = cut[: sentence + 1] if sentence > limit // 3 else cut.rsplit(" ", 1)[0].rstrip(",;:") + " …"
+        goes_on = True
+    if head.endswith(":"):  # it introduces records or a list the reader has not got here
+        head = head[:-1]
+        goes_on = True
+    return head + (more if goes_on else "")
