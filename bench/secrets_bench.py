@@ -40,6 +40,7 @@ before this round (commit 2edb689^, run through the same script) in brackets:
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import random
@@ -51,6 +52,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,10 +258,40 @@ def interleave(runs: int, *fns: Callable[[], float]) -> list[float]:
     return [statistics.median(t) for t in times]
 
 
-def bench_history(name: str, repo: Path, scanner: Scanner, runs: int, planted: list[tuple[str, str]]) -> float:
+_BASELINE_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from launchready_tui.checks.secrets.control import Control
+from launchready_tui.checks.secrets.engine import Scanner
+from launchready_tui.checks.secrets.history import scan_history
+from launchready_tui.checks.secrets.rules import builtin_ruleset
+scanner = Scanner(builtin_ruleset())
+kind, target = sys.argv[1], Path(sys.argv[2])
+if kind == "history":
+    t = time.perf_counter()
+    hits = len(scan_history(target, scanner, Control()).hits)
+else:
+    text = target.read_bytes().decode("utf-8")
+    t = time.perf_counter()
+    hits = len(scanner.scan(text, target.name))
+print(json.dumps({"seconds": time.perf_counter() - t, "hits": hits}))
+"""
+
+
+def baseline_run(baseline: Path, kind: str, target: Path) -> tuple[float, int]:
+    """The same scan by an older checkout of the engine (``--baseline``), timed inside its own process."""
+    proc = subprocess.run([sys.executable, "-c", _BASELINE_SCRIPT, kind, str(target)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(baseline)}, check=True)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return float(out["seconds"]), int(out["hits"])
+
+
+def bench_history(name: str, repo: Path, scanner: Scanner, runs: int, planted: list[tuple[str, str]],
+                  baseline: Path | None = None) -> float:
     nbytes = [0]
     secrets: list[str] = []
     cpus: list[float] = []
+    base_hits = [0]
 
     def raw() -> float:
         seconds, nbytes[0] = raw_git(repo)
@@ -271,7 +303,12 @@ def bench_history(name: str, repo: Path, scanner: Scanner, runs: int, planted: l
         secrets[:] = found
         return seconds
 
-    raw_m, our_m = interleave(runs, raw, ours)
+    def base() -> float:
+        assert baseline is not None
+        seconds, base_hits[0] = baseline_run(baseline, "history", repo)
+        return seconds
+
+    raw_m, our_m, *base_m = interleave(runs, raw, ours, *([base] if baseline else []))
     ratio = raw_m / our_m
     commits = subprocess.run(["git", "-C", str(repo), "rev-list", "--all", "--count"], capture_output=True,
                              text=True, env=ENV).stdout.strip()
@@ -280,6 +317,9 @@ def bench_history(name: str, repo: Path, scanner: Scanner, runs: int, planted: l
     print(f"  {name:<10} {commits:>6} commits, {nbytes[0] / 1e6:6.1f} MB of patches: raw git log {raw_m:5.2f} s, "
           f"ours {our_m:5.2f} s (CPU {statistics.median(cpus):.2f} s, {len(secrets)} raw hits{planted_note}) "
           f"-> {ratio:.0%} of raw")
+    if base_m:
+        print(f"  {'':<10} baseline engine ({baseline}): {base_m[0]:5.2f} s, {base_hits[0]} raw hits -> "
+              f"{raw_m / base_m[0]:.0%} of raw; this engine is {base_m[0] / our_m:.2f}x the baseline's speed")
     return ratio
 
 
@@ -379,8 +419,9 @@ def real_js_filler() -> Callable[[random.Random], str] | None:
     return filler
 
 
-def bench_bundle(name: str, path: Path, scanner: Scanner, runs: int, keys: list[tuple[str, str]]) -> float:
-    reads, scans, found = [], [], []
+def bench_bundle(name: str, path: Path, scanner: Scanner, runs: int, keys: list[tuple[str, str]],
+                 baseline: Path | None = None) -> float:
+    reads, scans, bases, found = [], [], [], []
     for _ in range(runs):
         t = time.perf_counter()
         text = path.read_bytes().decode("utf-8")
@@ -388,11 +429,49 @@ def bench_bundle(name: str, path: Path, scanner: Scanner, runs: int, keys: list[
         t = time.perf_counter()
         found = scanner.scan(text, path.name)
         scans.append(time.perf_counter() - t)
+        if baseline is not None:
+            bases.append(baseline_run(baseline, "bundle", path)[0])
     r_m, s_m = statistics.median(reads), statistics.median(scans)
     hit = sum(1 for _rule, key in keys if any(m.secret in key for m in found))
     print(f"  {name:<9} {path.stat().st_size / 1e6:.1f} MB one line: scanned in {s_m:.2f} s, {s_m / r_m:.0f}x a plain "
           f"read ({r_m * 1000:.1f} ms); planted keys found {hit}/{len(keys)} ({len(found)} raw hits)")
+    if bases:
+        b_m = statistics.median(bases)
+        print(f"  {'':<9} baseline engine: {b_m:.2f} s ({b_m / r_m:.0f}x a plain read); this engine takes "
+              f"{s_m / b_m:.2f}x the baseline's time")
     return s_m
+
+
+def encoded_bundle(path: Path, source: Path, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``source`` with each key planted again, encoded as bundles carry it: atob('<base64 JSON>'), a
+    ``data:`` URL, hex, percent-encoding. Returns the (encoding, key) pairs to look for."""
+    text = source.read_text()
+    encodings = {
+        "base64": lambda k: "JSON.parse(atob('" + base64.b64encode(json.dumps({"key": k}).encode()).decode() + "'))",
+        "data URL": lambda k: "'data:text/plain;base64," + base64.b64encode(f"KEY={k}\n".encode()).decode() + "'",
+        "hex": lambda k: "'" + f"KEY={k}".encode().hex() + "'",
+        "percent": lambda k: "'cfg%3D%7B%22key%22%3A%22" + urllib.parse.quote(k, safe="") + "%22%7D'",
+    }
+    planted = []
+    step = len(text) // (len(keys) * len(encodings) + 1)
+    pieces, last, at = [], 0, step
+    for name, encode in encodings.items():
+        for _rule, key in keys:
+            cut = text.find(";", at) + 1 or at
+            pieces += [text[last:cut], f"var enc{len(planted)}={encode(key)};"]
+            planted.append((name, key))
+            last, at = cut, at + step
+    path.write_text("".join(pieces) + text[last:])
+    return planted
+
+
+def bench_encoded(path: Path, scanner: Scanner, planted: list[tuple[str, str]]) -> None:
+    found = [m for m in scanner.scan(path.read_text(), path.name) if m.depth]
+    by_kind: dict[str, int] = {}
+    for name, key in planted:
+        by_kind[name] = by_kind.get(name, 0) + any(m.secret == key for m in found)
+    per = ", ".join(f"{n} {c}/{len(planted) // len(by_kind)}" for n, c in by_kind.items())
+    print(f"  encoded   keys planted encoded in the real-JS bundle, found by decoding: {per}")
 
 
 def main() -> None:
@@ -404,6 +483,9 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, action="append", default=[], help="more source folders")
     ap.add_argument("--repo", type=Path, action="append", default=[], help="existing repositories (read-only)")
     ap.add_argument("--skip", action="append", default=[], choices=["history", "tree", "bundle", "dense"])
+    ap.add_argument("--baseline", type=Path, help="an older checkout of the package (a folder holding "
+                    "launchready_tui/, e.g. from `git archive REV launchready_tui | tar -x -C DIR`): its history and "
+                    "bundle scans run interleaved with ours, for before/after ratios measured side by side")
     args = ap.parse_args()
     scanner = Scanner(builtin_ruleset())
     summary: dict[str, float | None] = {}
@@ -420,9 +502,9 @@ def main() -> None:
         if "history" not in args.skip:
             print("history (target: ours >= 50 % of raw git log throughput)")
             summary["history realistic"] = bench_history("realistic", realistic.path, scanner, args.runs,
-                                                         realistic.planted)
+                                                         realistic.planted, args.baseline)
             if dense is not None:
-                summary["history dense"] = bench_history("dense", dense.path, scanner, args.runs, [])
+                summary["history dense"] = bench_history("dense", dense.path, scanner, args.runs, [], args.baseline)
             for repo in args.repo:
                 label = (repo.resolve().parent.name if repo.name in ("repo", ".git") else repo.name)[:10]
                 summary[f"history {label}"] = bench_history(label, repo, scanner, args.runs, [])
@@ -434,12 +516,17 @@ def main() -> None:
             keys = fake_keys(random.Random(99))[:3]
             dense_bundle = tmp / "dense.min.js"
             make_bundle(dense_bundle, dense_js, keys)
-            summary["bundle dense s"] = bench_bundle("synthetic", dense_bundle, scanner, args.runs, keys)
+            summary["bundle dense s"] = bench_bundle("synthetic", dense_bundle, scanner, args.runs, keys,
+                                                     args.baseline)
             filler = real_js_filler()
             if filler is not None:
                 real_bundle = tmp / "real.min.js"
                 make_bundle(real_bundle, filler, keys)
-                summary["bundle real s"] = bench_bundle("real JS", real_bundle, scanner, args.runs, keys)
+                summary["bundle real s"] = bench_bundle("real JS", real_bundle, scanner, args.runs, keys,
+                                                        args.baseline)
+                encoded = tmp / "encoded.min.js"
+                # other keys than the plain ones: a secret found as-is is not reported again from its encoding
+                bench_encoded(encoded, scanner, encoded_bundle(encoded, real_bundle, fake_keys(random.Random(7))[:3]))
         print("summary: " + ", ".join(f"{k} {v:.2f}" if v is not None else f"{k} n/a" for k, v in summary.items()))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

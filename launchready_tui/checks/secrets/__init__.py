@@ -10,6 +10,8 @@ Modules, each with one job:
 * ``findings``  — the Finding shape of the contract, fingerprints, accepted findings, ``.gitleaksignore``;
 * ``tree``      — the working tree (tracked + untracked-not-ignored files), size and binary caps;
 * ``history``   — ``git log -p -U0 --all`` streamed, added lines only, cancellable;
+* ``worker``    — a second process running the rules for big histories (two cores: parse here, match there);
+* ``litset``    — big case-insensitive word alternations (allowlist regexes) searched as words;
 * ``diffparse`` — that text turned into fragments (added lines of one file in one commit) and line numbers;
 * ``web``       — JavaScript bundles and source maps discovered from the live HTML;
 * ``env_vars``  — env-var reads in code and ``.env*`` files (deploy.* checks);

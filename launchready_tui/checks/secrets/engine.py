@@ -52,6 +52,7 @@ WINDOW_MODE_MIN = 256 * 1024  # below this a fragment is scanned whole
 _DELIMS = frozenset("\"'`\n\r\t ;,(){}[]<>=")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _PATH_CACHE_MAX = 65536
+_BELOW = 1 - 1e-9  # keeps the distinct-character shortcut strictly below the threshold (float safety)
 
 
 @dataclass(slots=True)
@@ -129,6 +130,7 @@ class Scanner:
                  decode_depth: int = DEFAULT_MAX_DEPTH) -> None:
         self.ruleset = ruleset
         self.decode_depth = decode_depth  # 0 turns decoding off (decode.py)
+        self.use_automaton = use_automaton
         self.rules = [r for r in ruleset.rules]
         self.by_id = {r.id: r for r in self.rules}
         self.always = [r for r in self.rules if not r.keywords and r.regex is not None]
@@ -273,7 +275,9 @@ class Scanner:
                     secret, secret_start = m.group(group) or "", m.start(group)
             if not secret:
                 continue
-            if rule.entropy and shannon_entropy(secret) <= rule.entropy:
+            # Entropy never exceeds log2(distinct characters): few distinct ones decide without the sum.
+            if rule.entropy and (len(set(secret)) < 2.0 ** rule.entropy * _BELOW
+                                 or shannon_entropy(secret) <= rule.entropy):
                 continue
             line_no, col, line_text = lines.locate(start, start + len(stripped))
             if ALLOW_SIGNATURE in line_text:

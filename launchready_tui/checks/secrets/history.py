@@ -7,6 +7,11 @@ the scan costs little more than git itself. Each batch is cut at its last newlin
 ``diffparse.FragmentParser``, which turns whole file sections into fragments (the added lines of one
 file in one commit, with their new-file line numbers) without a Python step per line.
 
+On a big history with a core to spare, the rules run in a second process (worker.py): this process
+reads and parses, the worker matches, git diffs — three processes on two cores instead of one Python
+thread doing both (a keyword-dense history is bound by that thread). The hits are the same, in the same
+order; a worker that fails is replaced by scanning here.
+
 Merge commits show no diff with plain ``git log -p`` (an "evil merge" that adds a secret while
 resolving a conflict is not seen); ``merges=True`` adds ``--diff-merges=first-parent``. A shallow clone
 is scanned as far as it goes and says so. A git failure part-way returns what was covered plus the
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import os
 import subprocess
 import threading
 import time
@@ -35,6 +41,7 @@ from launchready_tui.checks.secrets.diffparse import (
 )
 from launchready_tui.checks.secrets.engine import Match, Scanner
 from launchready_tui.checks.secrets.gitcmd import GitError, git_base, git_env, run_git
+from launchready_tui.checks.secrets.worker import ScanWorker, WorkerGone
 
 try:
     import fcntl
@@ -52,6 +59,9 @@ BATCH = 4 << 20  # parse up to this much at once when git is ahead (fewer, large
 POLL_S = 0.2  # how often a scan waiting for git checks for cancellation
 NAP_S = 0.002  # after a small read: let git's output gather in the pipe instead of waking per write
 _PIPE_SIZE = 1 << 20  # ask Linux for a 1 MiB pipe so git rarely waits for the reader thread
+WORKER_MIN_COMMITS = 400  # below this a second process costs more to start than it saves
+WORKER_BATCH = 256 << 10  # characters of fragments sent to the worker at once
+WORKER_PENDING = 8  # batches out at the worker before the parser waits for answers (bounds memory)
 
 
 @dataclass(slots=True)
@@ -88,20 +98,135 @@ def count_commits(repo: Path) -> int:
         return 0
 
 
-def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool = False) -> HistoryScan:
-    """Scan every added line of every commit reachable from any ref. Raises Cancelled when stopped."""
+def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool = False,
+                 worker: bool | None = None) -> HistoryScan:
+    """Scan every added line of every commit reachable from any ref. Raises Cancelled when stopped.
+
+    ``worker``: run the rules in a second process (worker.py); None decides by history size and cores."""
     out = HistoryScan(commits_total=count_commits(repo))
     shallow = run_git(repo, "rev-parse", "--is-shallow-repository", check=False)
     out.shallow = shallow.stdout.strip() == b"true"
     if out.commits_total == 0:
         return out
+    if worker is None:
+        worker = worker_pays(out.commits_total)
+    matcher = _Matcher(scanner, out, _start_worker(scanner) if worker else None)
+    try:
+        _stream(repo, merges, control, out, matcher)
+    finally:
+        matcher.stop()
+    control.say(f"commits {out.commits_scanned} of {out.commits_total}", force=True)
+    return out
 
-    def scan_fragment(fragment: Fragment) -> None:
-        for match in scanner.scan(fragment.text, fragment.path, fragment.commit.sha):
+
+def worker_pays(commits: int) -> bool:
+    """A second process pays when the history is big and a core is idle (git, this process and the worker
+    need about two between them); on a busy machine it only adds the cost of shipping fragments."""
+    if commits < WORKER_MIN_COMMITS:
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this OS
+        load = 0.0
+    return cpus >= 2 and load < cpus - 1
+
+
+def _start_worker(scanner: Scanner) -> ScanWorker | None:
+    try:
+        return ScanWorker(scanner)
+    except (WorkerGone, OSError):
+        return None  # scanned in this process instead
+
+
+class _Matcher:
+    """Runs the rules over fragments, here or in the worker process (in order either way), and records hits."""
+
+    def __init__(self, scanner: Scanner, out: HistoryScan, worker: ScanWorker | None) -> None:
+        self.scanner = scanner
+        self.out = out
+        self.worker = worker
+        self.batch: list[Fragment] = []
+        self.size = 0
+        self.pending: collections.deque[list[Fragment]] = collections.deque()  # sent, not answered yet
+
+    def add(self, fragment: Fragment) -> None:
+        if self.worker is None:
+            self._record(fragment, self.scanner.scan(fragment.text, fragment.path, fragment.commit.sha))
+            return
+        self.batch.append(fragment)
+        self.size += len(fragment.text)
+        if self.size >= WORKER_BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        batch, self.batch, self.size = self.batch, [], 0
+        if not batch:
+            return
+        if self.worker is not None:
+            try:
+                self.worker.submit([(f.text, f.path, f.commit.sha) for f in batch])
+                self.pending.append(batch)
+                self.collect(block=len(self.pending) > WORKER_PENDING)
+                return
+            except WorkerGone:
+                self._fall_back()
+        for f in batch:
+            self.add(f)
+
+    def collect(self, block: bool, control: Control | None = None) -> None:
+        """Record the answers that are in; with ``block``, wait until at most WORKER_PENDING are out."""
+        while self.pending and self.worker is not None:
+            try:
+                answer = self.worker.answer(timeout=POLL_S if block else 0)
+            except WorkerGone:
+                self._fall_back()
+                return
+            if answer is None:
+                if not block:
+                    return
+                if control is not None and control.stopped():
+                    raise Cancelled()
+                continue
+            batch = self.pending.popleft()
+            if len(answer) != len(batch):
+                self.pending.appendleft(batch)
+                self._fall_back()
+                return
+            for fragment, matches in zip(batch, answer, strict=True):
+                self._record(fragment, matches)
+            block = block and len(self.pending) > WORKER_PENDING
+
+    def finish(self, control: Control) -> None:
+        self._send()
+        while self.pending and self.worker is not None:
+            self.collect(block=True, control=control)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker.close()
+            self.worker = None
+
+    def _fall_back(self) -> None:
+        """The worker is gone: everything it did not answer is scanned here, in order."""
+        self.stop()
+        unanswered = [f for batch in self.pending for f in batch]
+        self.pending.clear()
+        for f in unanswered:
+            self.add(f)
+
+    def _record(self, fragment: Fragment, matches: list[Match]) -> None:
+        for match in matches:
             match.line = fragment.file_line(match.line)
-            out.hits.append(HistoryHit(fragment.commit, fragment.path, match))
+            self.out.hits.append(HistoryHit(fragment.commit, fragment.path, match))
 
-    parser = FragmentParser(scan_fragment)
+
+def _stream(repo: Path, merges: bool, control: Control, out: HistoryScan, matcher: _Matcher) -> None:
+    parser = FragmentParser(matcher.add)
     try:
         proc = subprocess.Popen(log_command(repo, merges), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=git_env(), bufsize=0)
@@ -120,6 +245,7 @@ def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool
             if not data:
                 break
             out.bytes_read += len(data)
+            matcher.collect(block=False)
             data = pending + data if pending else data
             cut = data.rfind(b"\n")
             if cut < 0:
@@ -132,6 +258,7 @@ def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool
         if pending:
             parser.feed(pending.decode("utf-8", "replace"))
         parser.flush()
+        matcher.finish(control)
         proc.wait(timeout=30)
         reader.join()
         err = reader.stderr_text()
@@ -150,8 +277,6 @@ def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool
         reader.join()
         proc.stdout.close()
         proc.stderr.close()
-    control.say(f"commits {out.commits_scanned} of {out.commits_total}", force=True)
-    return out
 
 
 class _Reader:

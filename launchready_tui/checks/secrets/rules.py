@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from launchready_tui.checks.secrets.litset import WordSearch
 from launchready_tui.checks.secrets.regex_go import GoRegexError, compile_go
 
 try:  # optional C speed-up for long stopword lists (same answers without it)
@@ -52,8 +53,15 @@ class Allowlist:
     target_rules: tuple[str, ...] = ()
     # generic-api-key has 1,446 stopwords: one automaton pass instead of 1,446 substring tests per candidate
     _stop_index: Any = field(default=None, init=False, repr=False, compare=False, hash=False)
+    # and its 29-branch "not a secret" context regex: word alternations searched as words (litset.py)
+    _searches: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
+        searches = []
+        for r in self.regexes:
+            words = WordSearch(r)
+            searches.append(words.search if words.accelerated else r.search)
+        object.__setattr__(self, "_searches", tuple(searches))
         if len(self.stopwords) > _STOPWORD_INDEX_MIN and ahocorasick is not None and "" not in self.stopwords:
             auto = ahocorasick.Automaton()
             for w in self.stopwords:
@@ -68,7 +76,7 @@ class Allowlist:
         return bool(path) and any(p.search(path) for p in self.paths)  # type: ignore[arg-type]
 
     def regex_allowed(self, text: str) -> bool:
-        return bool(text) and any(r.search(text) for r in self.regexes)
+        return bool(text) and any(search(text) for search in self._searches)
 
     def stopword(self, secret: str) -> bool:
         low = secret.lower()
@@ -118,6 +126,9 @@ class RuleSet:
     sources: list[str] = field(default_factory=list)
     meta: dict[str, RuleMeta] = field(default_factory=dict)
     scanner: Any = field(default=None, repr=False, compare=False)  # engine.Scanner, built once on first use
+    # how to build this very set again (worker.py rebuilds it in a second process): ("build", files, base)
+    # or ("text", toml, source); empty when it was assembled some other way
+    recipe: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def by_id(self) -> dict[str, Rule]:
@@ -369,14 +380,23 @@ def build_ruleset(user_files: list[tuple[str, str]] | None = None, *, base: str 
             sources.append(f"built-in {GITLEAKS_RULES}")
         add(parsed, source)
     final, lists = _finish(list(rules.values()), allowlists, targeted, sources[-1] if sources else "rules")
-    return RuleSet(final, lists, sources, load_meta())
+    return RuleSet(final, lists, sources, load_meta(), recipe=("build", tuple(user_files or ()), base))
 
 
 def ruleset_from_text(text: str, source: str = "rules.toml") -> RuleSet:
     """Exactly the rules of one file (no built-in base): for tests and for scanning with gitleaks' own set."""
     parsed = _parse(text, source)
     final, lists = _finish(parsed.rules, parsed.allowlists, [(source, a) for a in parsed.targeted], source)
-    return RuleSet(final, lists, [source], load_meta())
+    return RuleSet(final, lists, [source], load_meta(), recipe=("text", text, source))
+
+
+def ruleset_from_recipe(recipe: tuple[Any, ...]) -> RuleSet:
+    """The RuleSet a ``RuleSet.recipe`` describes (ValueError for an empty or unknown one)."""
+    if recipe and recipe[0] == "build":
+        return build_ruleset(list(recipe[1]), base=recipe[2])
+    if recipe and recipe[0] == "text":
+        return ruleset_from_text(recipe[1], recipe[2])
+    raise ValueError("this rule set cannot be rebuilt")
 
 
 def builtin_ruleset(name: str = DEFAULT_RULES) -> RuleSet:
