@@ -124,7 +124,8 @@ class LiveChart:
                 continue
             out.append(f"{users} users")
             for name, cell in row:
-                if cell is None:
+                # A retired endpoint gets empty ticks in later steps: "not run", not "no answer yet".
+                if cell is None or (cell.p95_ms is None and name in self.retired):
                     why = self.retired.get(name)
                     out.append(f"  {name[:14]:<14} {'not run' + (': ' + why if why else ''):<}")
                     continue

@@ -112,3 +112,19 @@ def test_the_presenter_copy_leaves_the_document_itself_untouched(tmp_path: Path)
     doc = _doc()
     export(doc, ExportRequest(tmp_path, ("md",), presenter=True), [])
     assert "ann.lee@gmail.com" in doc.sections[0].blocks[0].rows[0][1]  # type: ignore[union-attr]
+
+
+def test_the_live_chart_says_not_run_for_a_retired_endpoint_during_the_run() -> None:
+    from launchready_tui.loadgen.live import LiveChart
+
+    chart = LiveChart()
+    chart.on_event({"type": "plan", "endpoints": ["home", "login"], "users": [10, 25], "slo_ms": {"login": 500}})
+    chart.on_event({"type": "tick", "step": 0, "endpoints": {"login": {"completed": 5, "p95_ms": 606}}})
+    chart.on_event({"type": "retired", "endpoint": "login", "reason": "p95 606 ms at 10 users (target < 500 ms)"})
+    chart.on_event({"type": "step", "step": 1})
+    chart.on_event({"type": "tick", "step": 1, "endpoints": {"home": {"completed": 9, "p95_ms": 6},
+                                                            "login": {"completed": 0}}})  # an empty tick
+    lines = chart.lines()
+    later = lines[lines.index("25 users") + 1:]
+    login = next(ln for ln in later if ln.strip().startswith("login"))
+    assert "not run: p95 606 ms at 10 users" in login and "no answer yet" not in login
