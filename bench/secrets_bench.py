@@ -243,9 +243,13 @@ def raw_git(repo: Path) -> tuple[float, int]:
     return time.perf_counter() - t, n
 
 
+WORKER: dict[str, int | None] = {"auto": None, "off": 0, "1": 1, "2": 2, "3": 3}
+WORKER_MODE = ["auto"]  # --worker
+
+
 def ours_history(repo: Path, scanner: Scanner) -> tuple[float, float, list[str]]:
     t, cpu = time.perf_counter(), time.process_time()
-    result = scan_history(repo, scanner, Control())
+    result = scan_history(repo, scanner, Control(), workers=WORKER[WORKER_MODE[0]])
     return time.perf_counter() - t, time.process_time() - cpu, [h.match.secret for h in result.hits]
 
 
@@ -316,7 +320,7 @@ def bench_history(name: str, repo: Path, scanner: Scanner, runs: int, planted: l
     planted_note = f", planted keys found {found}/{len(planted)}" if planted else ""
     print(f"  {name:<10} {commits:>6} commits, {nbytes[0] / 1e6:6.1f} MB of patches: raw git log {raw_m:5.2f} s, "
           f"ours {our_m:5.2f} s (CPU {statistics.median(cpus):.2f} s, {len(secrets)} raw hits{planted_note}) "
-          f"-> {ratio:.0%} of raw")
+          f"-> {ratio:.0%} of raw (workers: {WORKER_MODE[0]}; CPU is this process only)")
     if base_m:
         print(f"  {'':<10} baseline engine ({baseline}): {base_m[0]:5.2f} s, {base_hits[0]} raw hits -> "
               f"{raw_m / base_m[0]:.0%} of raw; this engine is {base_m[0] / our_m:.2f}x the baseline's speed")
@@ -483,10 +487,13 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, action="append", default=[], help="more source folders")
     ap.add_argument("--repo", type=Path, action="append", default=[], help="existing repositories (read-only)")
     ap.add_argument("--skip", action="append", default=[], choices=["history", "tree", "bundle", "dense"])
+    ap.add_argument("--worker", choices=sorted(WORKER), default="auto",
+                    help="history rules in worker processes: auto (big history, 2+ idle cores), off, or a count")
     ap.add_argument("--baseline", type=Path, help="an older checkout of the package (a folder holding "
                     "launchready_tui/, e.g. from `git archive REV launchready_tui | tar -x -C DIR`): its history and "
                     "bundle scans run interleaved with ours, for before/after ratios measured side by side")
     args = ap.parse_args()
+    WORKER_MODE[0] = args.worker
     scanner = Scanner(builtin_ruleset())
     summary: dict[str, float | None] = {}
     tmp = Path(tempfile.mkdtemp(prefix="lr-secrets-bench-"))

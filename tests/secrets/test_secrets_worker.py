@@ -1,5 +1,5 @@
-"""The history scan's worker process (worker.py): same hits as scanning in-process, in the same order;
-a worker that dies part-way costs time, never findings; cancel kills it; rule sets it cannot rebuild
+"""The history scan's worker processes (worker.py): same hits as scanning in-process, in the same order;
+a worker that dies part-way costs time, never findings; cancel kills them; rule sets they cannot rebuild
 are scanned in-process."""
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ def test_worker_finds_exactly_what_the_in_process_scan_finds(make_repo: Callable
                                                              small_batches: None) -> None:
     repo = _busy_repo(make_repo)
     scanner = Scanner(build_ruleset([("acme.toml", ACME)]))  # a user rule file: rebuilt in the worker
-    here = scan_history(repo, scanner, Control(), worker=False)
-    there = scan_history(repo, scanner, Control(), worker=True)
+    here = scan_history(repo, scanner, Control(), workers=0)
+    there = scan_history(repo, scanner, Control(), workers=2)
     rules = {h.match.rule.id for h in here.hits}
     assert {"generic-api-key", "stripe-access-token", "github-pat", "acme-token"} <= rules
     assert any(h.match.depth == 1 for h in here.hits)  # the base64 one
@@ -76,7 +76,7 @@ def test_a_worker_that_dies_part_way_costs_no_findings(make_repo: Callable[..., 
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     repo = _busy_repo(make_repo)
     scanner = Scanner(builtin_ruleset())
-    expected = _hits(scan_history(repo, scanner, Control(), worker=False))
+    expected = _hits(scan_history(repo, scanner, Control(), workers=0))
     sent = [0]
     real_submit = ScanWorker.submit
 
@@ -87,7 +87,7 @@ def test_a_worker_that_dies_part_way_costs_no_findings(make_repo: Callable[..., 
             self.proc.kill()  # the child vanishes with batches still unanswered
 
     monkeypatch.setattr(ScanWorker, "submit", submit_then_die)
-    assert _hits(scan_history(repo, scanner, Control(), worker=True)) == expected and sent[0] >= 3
+    assert _hits(scan_history(repo, scanner, Control(), workers=2)) == expected and sent[0] >= 3
 
 
 def test_cancel_kills_the_worker(make_repo: Callable[..., Path], small_batches: None,
@@ -111,7 +111,7 @@ def test_cancel_kills_the_worker(make_repo: Callable[..., Path], small_batches: 
 
     monkeypatch.setattr(history._Matcher, "collect", collect_then_stop)
     with pytest.raises(Cancelled):
-        scan_history(repo, Scanner(builtin_ruleset()), stop, worker=True)
+        scan_history(repo, Scanner(builtin_ruleset()), stop, workers=2)
     assert started and all(w.proc.poll() is not None for w in started)
 
 
@@ -119,8 +119,8 @@ def test_rule_sets_without_a_recipe_are_scanned_in_process(make_repo: Callable[.
     repo = _busy_repo(make_repo, commits=5)
     base = builtin_ruleset()
     bare = RuleSet(base.rules, base.allowlists, base.sources, base.meta)  # assembled by hand: no recipe
-    scan = scan_history(repo, Scanner(bare), Control(), worker=True)
-    assert _hits(scan) == _hits(scan_history(repo, Scanner(base), Control(), worker=False))
+    scan = scan_history(repo, Scanner(bare), Control(), workers=2)
+    assert _hits(scan) == _hits(scan_history(repo, Scanner(base), Control(), workers=0))
 
 
 def test_recipes_rebuild_the_same_rules() -> None:
@@ -131,19 +131,23 @@ def test_recipes_rebuild_the_same_rules() -> None:
                [r.regex.pattern if r.regex else None for r in rs.rules]
 
 
-def test_auto_mode_needs_a_big_history_and_a_spare_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(history.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
-    monkeypatch.setattr(history.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
-    assert history.worker_pays(5000) and not history.worker_pays(10)
-    monkeypatch.setattr(history.os, "getloadavg", lambda: (3.0, 3.0, 3.0))  # both cores busy elsewhere
-    assert not history.worker_pays(5000)
-    monkeypatch.setattr(history.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
-    monkeypatch.setattr(history.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
-    assert not history.worker_pays(5000)
+def test_auto_mode_needs_a_big_history_and_idle_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    def machine(cpus: int, load: float) -> None:
+        monkeypatch.setattr(history.os, "sched_getaffinity", lambda _pid: set(range(cpus)), raising=False)
+        monkeypatch.setattr(history.os, "getloadavg", lambda: (load, load, load))
+
+    machine(8, 0.3)
+    assert history.worker_count(5000) == history.MAX_WORKERS and history.worker_count(10) == 0
+    machine(4, 0.5)
+    assert history.worker_count(5000) == 2
+    machine(2, 0.0)  # git takes one core, we the other: a split would only move the work
+    assert history.worker_count(5000) == 0
+    machine(8, 6.5)  # busy with other work
+    assert history.worker_count(5000) == 0
 
 
 def test_worker_threads_do_not_outlive_the_scan(make_repo: Callable[..., Path]) -> None:
     repo = _busy_repo(make_repo, commits=8)
     before = {t.name for t in threading.enumerate()}
-    scan_history(repo, Scanner(builtin_ruleset()), Control(), worker=True)
+    scan_history(repo, Scanner(builtin_ruleset()), Control(), workers=2)
     assert "secrets-worker-reader" not in {t.name for t in threading.enumerate()} - before

@@ -7,10 +7,10 @@ the scan costs little more than git itself. Each batch is cut at its last newlin
 ``diffparse.FragmentParser``, which turns whole file sections into fragments (the added lines of one
 file in one commit, with their new-file line numbers) without a Python step per line.
 
-On a big history with a core to spare, the rules run in a second process (worker.py): this process
-reads and parses, the worker matches, git diffs — three processes on two cores instead of one Python
-thread doing both (a keyword-dense history is bound by that thread). The hits are the same, in the same
-order; a worker that fails is replaced by scanning here.
+On a big history with idle cores (4+ cores), the rules run in worker processes (worker.py): this
+process reads and parses, the workers match batches of fragments in parallel (a keyword-dense history
+is bound by the rules, and ``re`` holds the GIL, so threads would not help). The hits are the same, in
+the same order; a worker that fails is replaced by scanning here.
 
 Merge commits show no diff with plain ``git log -p`` (an "evil merge" that adds a secret while
 resolving a conflict is not seen); ``merges=True`` adds ``--diff-merges=first-parent``. A shallow clone
@@ -59,7 +59,8 @@ BATCH = 4 << 20  # parse up to this much at once when git is ahead (fewer, large
 POLL_S = 0.2  # how often a scan waiting for git checks for cancellation
 NAP_S = 0.002  # after a small read: let git's output gather in the pipe instead of waking per write
 _PIPE_SIZE = 1 << 20  # ask Linux for a 1 MiB pipe so git rarely waits for the reader thread
-WORKER_MIN_COMMITS = 400  # below this a second process costs more to start than it saves
+WORKER_MIN_COMMITS = 400  # below this a worker process costs more to start than it saves
+MAX_WORKERS = 4
 WORKER_BATCH = 256 << 10  # characters of fragments sent to the worker at once
 WORKER_PENDING = 8  # batches out at the worker before the parser waits for answers (bounds memory)
 
@@ -99,18 +100,19 @@ def count_commits(repo: Path) -> int:
 
 
 def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool = False,
-                 worker: bool | None = None) -> HistoryScan:
+                 workers: int | None = None) -> HistoryScan:
     """Scan every added line of every commit reachable from any ref. Raises Cancelled when stopped.
 
-    ``worker``: run the rules in a second process (worker.py); None decides by history size and cores."""
+    ``workers``: processes running the rules besides this one (worker.py); 0 scans here; None decides by
+    history size, cores and load (worker_count)."""
     out = HistoryScan(commits_total=count_commits(repo))
     shallow = run_git(repo, "rev-parse", "--is-shallow-repository", check=False)
     out.shallow = shallow.stdout.strip() == b"true"
     if out.commits_total == 0:
         return out
-    if worker is None:
-        worker = worker_pays(out.commits_total)
-    matcher = _Matcher(scanner, out, _start_worker(scanner) if worker else None)
+    if workers is None:
+        workers = worker_count(out.commits_total)
+    matcher = _Matcher(scanner, out, _start_workers(scanner, workers))
     try:
         _stream(repo, merges, control, out, matcher)
     finally:
@@ -119,11 +121,13 @@ def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool
     return out
 
 
-def worker_pays(commits: int) -> bool:
-    """A second process pays when the history is big and a core is idle (git, this process and the worker
-    need about two between them); on a busy machine it only adds the cost of shipping fragments."""
+def worker_count(commits: int) -> int:
+    """How many worker processes pay. The engine is what bounds a keyword-dense history, and git already
+    keeps one core busy: on two cores one Python process is as fast as any split (measured: the work
+    moves, the wall time does not drop), so workers start only with two or more *idle* cores besides
+    git's and ours, and only for a history big enough to repay their start (~0.15 s each)."""
     if commits < WORKER_MIN_COMMITS:
-        return False
+        return 0
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
@@ -132,29 +136,36 @@ def worker_pays(commits: int) -> bool:
         load = os.getloadavg()[0]
     except OSError:  # pragma: no cover - no load average on this OS
         load = 0.0
-    return cpus >= 2 and load < cpus - 1
+    idle = int(cpus - 1 - load)  # minus git's core
+    return min(idle, MAX_WORKERS) if idle >= 2 else 0
 
 
-def _start_worker(scanner: Scanner) -> ScanWorker | None:
-    try:
-        return ScanWorker(scanner)
-    except (WorkerGone, OSError):
-        return None  # scanned in this process instead
+def _start_workers(scanner: Scanner, count: int) -> list[ScanWorker]:
+    started: list[ScanWorker] = []
+    for _ in range(count):
+        try:
+            started.append(ScanWorker(scanner))
+        except (WorkerGone, OSError):
+            break  # scanned by the ones that started, or here
+    return started
 
 
 class _Matcher:
-    """Runs the rules over fragments, here or in the worker process (in order either way), and records hits."""
+    """Runs the rules over fragments, here or in worker processes (batches dealt round-robin, answers
+    taken back in the order sent), and records hits in fragment order either way."""
 
-    def __init__(self, scanner: Scanner, out: HistoryScan, worker: ScanWorker | None) -> None:
+    def __init__(self, scanner: Scanner, out: HistoryScan, workers: list[ScanWorker]) -> None:
         self.scanner = scanner
         self.out = out
-        self.worker = worker
+        self.workers = workers
+        self.turn = 0
         self.batch: list[Fragment] = []
         self.size = 0
-        self.pending: collections.deque[list[Fragment]] = collections.deque()  # sent, not answered yet
+        # sent and not answered yet, oldest first: (worker, its batch)
+        self.pending: collections.deque[tuple[ScanWorker, list[Fragment]]] = collections.deque()
 
     def add(self, fragment: Fragment) -> None:
-        if self.worker is None:
+        if not self.workers:
             self._record(fragment, self.scanner.scan(fragment.text, fragment.path, fragment.commit.sha))
             return
         self.batch.append(fragment)
@@ -166,11 +177,13 @@ class _Matcher:
         batch, self.batch, self.size = self.batch, [], 0
         if not batch:
             return
-        if self.worker is not None:
+        if self.workers:
+            worker = self.workers[self.turn % len(self.workers)]
+            self.turn += 1
             try:
-                self.worker.submit([(f.text, f.path, f.commit.sha) for f in batch])
-                self.pending.append(batch)
-                self.collect(block=len(self.pending) > WORKER_PENDING)
+                worker.submit([(f.text, f.path, f.commit.sha) for f in batch])
+                self.pending.append((worker, batch))
+                self.collect(block=len(self.pending) > WORKER_PENDING * len(self.workers))
                 return
             except WorkerGone:
                 self._fall_back()
@@ -178,10 +191,11 @@ class _Matcher:
             self.add(f)
 
     def collect(self, block: bool, control: Control | None = None) -> None:
-        """Record the answers that are in; with ``block``, wait until at most WORKER_PENDING are out."""
-        while self.pending and self.worker is not None:
+        """Record the answers that are in; with ``block``, wait until the queue is short enough again."""
+        while self.pending and self.workers:
+            worker, batch = self.pending[0]
             try:
-                answer = self.worker.answer(timeout=POLL_S if block else 0)
+                answer = worker.answer(timeout=POLL_S if block else 0)
             except WorkerGone:
                 self._fall_back()
                 return
@@ -191,30 +205,30 @@ class _Matcher:
                 if control is not None and control.stopped():
                     raise Cancelled()
                 continue
-            batch = self.pending.popleft()
             if len(answer) != len(batch):
-                self.pending.appendleft(batch)
                 self._fall_back()
                 return
+            self.pending.popleft()
             for fragment, matches in zip(batch, answer, strict=True):
                 self._record(fragment, matches)
-            block = block and len(self.pending) > WORKER_PENDING
+            block = block and len(self.pending) > WORKER_PENDING * len(self.workers)
 
     def finish(self, control: Control) -> None:
         self._send()
-        while self.pending and self.worker is not None:
+        while self.pending and self.workers:
             self.collect(block=True, control=control)
 
     def stop(self) -> None:
-        if self.worker is not None:
-            self.worker.kill()
-            self.worker.close()
-            self.worker = None
+        for worker in self.workers:
+            worker.kill()
+            worker.close()
+        self.workers = []
 
     def _fall_back(self) -> None:
-        """The worker is gone: everything it did not answer is scanned here, in order."""
+        """A worker is gone: every batch not answered yet is scanned here, in order (the others too:
+        their answers would come back out of order)."""
         self.stop()
-        unanswered = [f for batch in self.pending for f in batch]
+        unanswered = [f for _worker, batch in self.pending for f in batch]
         self.pending.clear()
         for f in unanswered:
             self.add(f)
