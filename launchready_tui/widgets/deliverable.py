@@ -69,7 +69,9 @@ def capacity_markdown(session: SessionState) -> str | None:
 
 
 def deliverable_markdown(stage: StageSpec, session: SessionState, dns_map_available: bool) -> str:
-    parts = [f"**{stage.deliverable}**", ""]
+    # The goal and what to watch for first: a short terminal cuts them to one line each in the stage heading.
+    parts = [f"**Goal:** {stage.goal}", "", f"**Watch for:** {stage.failure_signal}", "",
+             f"**{stage.deliverable}**", ""]
     if stage.number == 1:
         parts += ["### Risks, most costly first", "", risk_list_markdown(session)]
     elif stage.number == 2:

@@ -193,3 +193,21 @@ async def test_headers_pasted_while_presenting_never_reach_the_screen(tmp_path: 
         await pilot.press("f2", "f2")
         await pilot.pause()
         assert box.text == "" and "buyer.person@" not in screen_text(app)
+
+
+async def test_on_a_short_terminal_the_goal_cut_in_the_heading_is_whole_in_the_deliverable(tmp_path: Path) -> None:
+    from launchready_tui.core.stages import get as get_stage
+
+    stage = get_stage(1)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="stage 1")
+        assert stage.goal not in " ".join(screen_text(app).split())  # the heading shows it cut ("…")
+        await _panel_tab(pilot, app, "tab-deliverable")
+        await pilot.pause()
+        shown = " ".join(screen_text(app).replace("▕", " ").split())
+        assert " ".join(stage.goal.split()[:8]) in shown and "Watch for" in shown
+        from launchready_tui.widgets.deliverable import StageDeliverable
+
+        text = app.screen.query_one(StageDeliverable).markdown_text
+        assert stage.goal in text and stage.failure_signal in text
