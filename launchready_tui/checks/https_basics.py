@@ -55,6 +55,8 @@ async def http_https_works(ctx: CheckContext) -> Outcome:
                        fix=fix_for("http.https_works", domain=target))
     if errors and not live:
         return Outcome(Status.ERROR, f"could not test HTTPS: {errors[0]}", evidence, target=target)
+    if errors and all(w.error is not None for w in walks):  # not one host answered: nothing "works"
+        return Outcome(Status.ERROR, f"could not test HTTPS: {'; '.join(errors)}", evidence, target=target)
     if errors:
         return Outcome(Status.ERROR, f"HTTPS works on some hosts, but: {'; '.join(errors)}", evidence,
                        target=target)

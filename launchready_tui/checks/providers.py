@@ -423,7 +423,8 @@ async def edge_cdn(ctx: CheckContext) -> Outcome:
     provider = await fix_provider(ctx, "edge")
     return Outcome(Status.WARN, f"no CDN in front of the site: every visitor is served from "
                    f"{table.name(origin) if det.hosting else origin} directly, far-away users wait longer and the "
-                   f"server address {', '.join(addrs) or ''} is public".rstrip(), evidence, impact=Impact.SLOW_DEMO,
+                   + (f"server address {', '.join(addrs)} is public" if addrs else "server's address is public"),
+                   evidence, impact=Impact.SLOW_DEMO,
                    fix=fix_for("edge.cdn", provider, domain=target), target=target)
 
 

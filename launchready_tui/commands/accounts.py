@@ -152,12 +152,27 @@ def _save(project: Project, path: Path) -> None:
 # Actions
 
 
+MAX_TOKEN_BYTES = 64 * 1024  # API tokens are under 8 KB; a cloud service-account JSON a few KB
+
+
 def _read_token(args: argparse.Namespace) -> str | None:
     if not args.token_stdin:
         return None
+    if sys.stdin is None:
+        raise UsageError("--token-stdin: standard input is closed; pipe the token in")
     if sys.stdin.isatty():
         return getpass.getpass(f"API token for {args.service} (hidden): ")
-    return sys.stdin.read()
+    data = sys.stdin.buffer.read(MAX_TOKEN_BYTES + 1)  # bounded: `< /dev/zero` or a wrong file is not a token
+    if len(data) > MAX_TOKEN_BYTES:
+        raise UsageError(f"--token-stdin: more than {MAX_TOKEN_BYTES // 1024} KB on stdin; that is not a token, "
+                         "nothing was stored")
+    try:
+        token = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError("--token-stdin: the token is not UTF-8 text (binary data?); nothing was stored") from None
+    if any(ord(c) < 32 and c not in "\r\n\t" for c in token) or "\x7f" in token:
+        raise UsageError("--token-stdin: the token has control characters (binary data?); nothing was stored")
+    return token
 
 
 def _merge(old: AccountRecord | None, args: argparse.Namespace) -> AccountRecord:

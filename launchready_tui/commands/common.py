@@ -52,7 +52,9 @@ def positive_int(text: str) -> int:
 
 
 def add_project_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--project", metavar="PATH", default="launchready.yaml",
+    # SUPPRESS: `launchready --project P audit` (the top-level option, default ./launchready.yaml) must not be
+    # reset by this subcommand's default.
+    p.add_argument("--project", metavar="PATH", default=argparse.SUPPRESS,
                    help="project file (default: ./launchready.yaml)")
 
 

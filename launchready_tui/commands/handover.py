@@ -66,6 +66,9 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return wanted
 
 
+MAX_RESULTS_BYTES = 64 * 2**20  # a full audit report with every secret finding is a few MB
+
+
 def load_results(path: str) -> dict[str, CheckResult]:
     """Check results from an audit JSON report (contract: schema launchready.report/1)."""
     import json
@@ -74,7 +77,12 @@ def load_results(path: str) -> dict[str, CheckResult]:
     from launchready_tui.core.model import CheckResult, Impact, Status
 
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as fh:  # noqa: ASYNC230 - read before the checks start
+            raw = fh.read(MAX_RESULTS_BYTES + 1)  # bounded: /dev/zero or a wrong multi-GB file is not a report
+        if len(raw) > MAX_RESULTS_BYTES:
+            raise UsageError(f"--results: {path} is larger than {MAX_RESULTS_BYTES // 2**20} MB; that is not a "
+                             "launchready report")
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise UsageError(f"--results: {path} does not exist") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:

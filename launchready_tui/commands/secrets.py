@@ -27,6 +27,8 @@ from launchready_tui.commands.common import (
     write_output,
 )
 
+MAX_RULES_BYTES = 8 * 2**20  # gitleaks' own default config is about 100 KB
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("secrets", help="scan a repository (tree + history) and optionally a live site for keys",
@@ -96,7 +98,12 @@ def _inputs(args: argparse.Namespace) -> tuple[str | None, list[Path]]:
         if not target.is_dir():
             raise UsageError(f"{target} is a file: pass the repository folder")
         repo = str(target.resolve())
-    return repo, [Path(r).expanduser().resolve() for r in args.rules]
+    rules = [Path(r).expanduser().resolve() for r in args.rules]
+    for rule in rules:  # a wrong path (/dev/zero, a disk image) must not be read whole into memory
+        if rule.exists() and not rule.is_dir() and (not rule.is_file() or rule.stat().st_size > MAX_RULES_BYTES):
+            raise UsageError(f"{rule}: not a rule file (a gitleaks TOML file is a regular file of at most "
+                             f"{MAX_RULES_BYTES // 2**20} MB)")
+    return repo, rules
 
 
 async def _scan(args: argparse.Namespace) -> int:

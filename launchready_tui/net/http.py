@@ -346,7 +346,7 @@ def _describe(exc: BaseException, url: str) -> tuple[str, str]:
     while cur is not None and len(chain) < 6:
         chain.append(cur)
         cur = cur.__cause__ or cur.__context__
-    text = " ".join(str(e) for e in chain)
+    text = " ".join(dict.fromkeys(str(e) for e in chain if str(e)))  # httpx re-raises with the same words
     if any(isinstance(e, _DnsFailure) for e in chain):
         return "dns", str(next(e for e in chain if isinstance(e, _DnsFailure)))
     if isinstance(exc, httpx.TimeoutException | TimeoutError):

@@ -116,7 +116,8 @@ def monitor_targets(project: Project, health_json: bool = False) -> list[Monitor
                                      failure_threshold=2))
     seen = {t.url for t in targets}
     flows: list[Endpoint] = [e for e in project.endpoints if e is not login and e.url not in seen]
-    for raw in mon.get("key_flows") or []:
+    key_flows = mon.get("key_flows")
+    for raw in key_flows if isinstance(key_flows, list) else []:  # a hand-edited wrong type: no extra flows
         if isinstance(raw, dict) and isinstance(raw.get("url"), str) and raw["url"] not in seen:
             flows.append(Endpoint(name=str(raw.get("name") or raw["url"]), url=raw["url"],
                                   method=str(raw.get("method") or "GET").upper()))

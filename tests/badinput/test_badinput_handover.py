@@ -72,3 +72,9 @@ async def test_output_is_an_existing_file(project: Path, tmp_path: Path) -> None
     assert run.code == 2
     assert "is a file; --output takes the folder" in run.err
     assert existing.read_text(encoding="utf-8") == "keep me"
+
+
+async def test_results_from_an_endless_file_are_refused_without_reading_it_all(project: Path, tmp_path: Path) -> None:
+    run = await run_cli("handover", "--project", str(project), "--results", "/dev/zero", "--output",
+                        str(tmp_path / "out"), env=NO_VAULT)
+    assert run.code == 2 and "is larger than 64 MB" in run.err

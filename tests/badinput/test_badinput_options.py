@@ -92,3 +92,21 @@ async def test_an_empty_domain_is_said_to_be_empty_not_a_missing_project(tmp_pat
         run = await run_cli(*args, "--nameserver", "127.0.0.1:9", cwd=tmp_path)
         assert run.code == 2, args
         assert "the domain is empty" in run.err, args
+
+
+async def test_a_rule_file_that_is_not_a_file_is_refused_unread(tmp_path: Path) -> None:
+    run = await run_cli("secrets", str(tmp_path), "--rules", "/dev/zero", "--no-history")
+    assert run.code == 2 and "not a rule file" in run.err
+
+
+async def test_top_level_project_option_reaches_the_command(tmp_path: Path) -> None:
+    # Before: `launchready --project P audit` ignored P (the subcommand's default replaced it) and said
+    # "no project file at launchready.yaml".
+    path = tmp_path / "p" / "launchready.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump({"version": 1, "domain": "shop.test",
+                                    "endpoints": [{"name": "home", "url": "https://shop.test/"}]}))
+    export = tmp_path / "plan.js"
+    run = await run_cli("--project", str(path), "loadtest", "--export-k6", str(export), cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert "shop.test" in export.read_text(encoding="utf-8")
