@@ -4,6 +4,10 @@ The alert goes out only on an explicit key press, after the exact text is shown;
 runs the ``monitor.alert_route`` check itself (checks/monitoring.py) on the wizard's context, with the panel's
 one-time permission, so the screen opens no socket. "It arrived" / "It did not arrive" are stored with the date
 under ``answers["monitor.alert_route"]`` (never the webhook: only its fingerprint), then the check is re-run.
+
+The webhook comes from the vault (``webhook:slack``) or ``LAUNCHREADY_ALERT_WEBHOOK``; a founder who has neither
+can paste one into the masked field: it is held in the wizard's memory for this session only
+(``ctx.options.extra["secrets"]``, which ``checks.secret_source.read_secret`` reads first), never written.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
     from launchready_tui.screens.panels import PanelHost
 
 CHECK_ID = "monitor.alert_route"
+WEBHOOK_KEY = "webhook:slack"
 
 
 class AlertConfirmPanel(Vertical):
@@ -41,9 +46,12 @@ class AlertConfirmPanel(Vertical):
     def compose(self) -> ComposeResult:
         product = self.host.project.product or self.host.project.domain
         yield Static(self.host.redact(
-            "Sends ONE message to the Slack webhook stored in the vault (webhook:slack):\n"
+            "Sends ONE message to your Slack incoming webhook (the vault's webhook:slack, LAUNCHREADY_ALERT_WEBHOOK, "
+            "or the one pasted below):\n"
             f"  \"[TEST] launchready test alert for {product}: no action needed …\"\n"
             "Then tell us whether it arrived."), id="alert-preview", markup=False)
+        yield Input(placeholder="Slack incoming webhook URL, if none is stored (masked; kept for this session only)",
+                    password=True, id="alert-webhook")
         yield Input(placeholder="channel it should reach, e.g. #alerts (optional)", id="alert-channel")
         with Horizontal():
             yield Button("Send test alert", id="alert-send", variant="primary")
@@ -66,6 +74,15 @@ class AlertConfirmPanel(Vertical):
         from launchready_tui.core import catalogue
 
         ctx = await self.host.check_context()
+        pasted = self.query_one("#alert-webhook", Input).value.strip()
+        if pasted:
+            if not pasted.startswith("https://"):
+                self._status("That is not a webhook URL: Slack's start with https://hooks.slack.com/services/")
+                self.query_one("#alert-send", Button).disabled = False
+                return
+            held = ctx.options.extra.setdefault("secrets", {})
+            if isinstance(held, dict):
+                held[WEBHOOK_KEY] = pasted  # memory only: the check reads it before the vault
         ctx.options.extra["send_test_alert"] = True  # this one run only: the key press is the permission
         try:
             result = await run_one(catalogue.get(CHECK_ID), ctx)
