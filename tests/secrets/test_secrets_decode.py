@@ -185,3 +185,6 @@ def test_work_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_inline_allow_on_the_encoded_line(scanner: Scanner) -> None:
     key = _stripe(random.Random(8))
     assert scanner.scan(f"k = '{_b64(key)}'  # gitleaks:allow\n") == []
+    # the same blob again on a line that is not allowed: reported there (and a repeat costs no second finding)
+    text = f"k = '{_b64(key)}'  # gitleaks:allow\nj = '{_b64(key)}'\nm = '{_b64(key)}'\n"
+    assert [(m.line, m.depth) for m in scanner.scan(text)] == [(2, 1)]

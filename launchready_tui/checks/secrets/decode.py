@@ -48,7 +48,7 @@ from urllib.parse import unquote
 if TYPE_CHECKING:
     from launchready_tui.checks.secrets.engine import Match
 
-DEFAULT_MAX_DEPTH = 5  # gitleaks' default since 8.24 (#1994); passes stop early when nothing decodes
+DEFAULT_MAX_DEPTH = 5  # gitleaks' default since its #1994; passes stop early when nothing decodes
 MIN_BASE64 = 16  # gitleaks: shorter runs are mostly identifiers and decode to too little to matter
 MIN_HEX = 32
 MIN_PERCENT = 12  # a percent segment shorter than this cannot hold a key
@@ -245,7 +245,7 @@ def decoded_matches(scan_plain: Callable[[str], list[Match]], text: str, plain: 
     seen = {(m.rule.id, m.secret) for m in plain}
     out: list[Match] = []
     budget = [MAX_SEGMENTS, MAX_DECODED_CHARS]
-    cache: dict[str, str] = {}
+    done: set[str] = set()  # decoded values already rescanned: a blob repeated 1,000 times costs one rescan
     layers = [_Layer(text, (-1, -1), ())]
     for depth in range(1, max_depth + 1):
         next_layers: list[_Layer] = []
@@ -253,33 +253,34 @@ def decoded_matches(scan_plain: Callable[[str], list[Match]], text: str, plain: 
             for seg in find_segments(layer.text):
                 if budget[0] <= 0 or budget[1] <= 0:
                     return out
+                origin = (seg.start, seg.end) if depth == 1 else layer.origin
+                where = locate(origin[0])
+                if "gitleaks:allow" in where[2] or seg.decoded in done:
+                    continue  # allowed inline (as gitleaks reads it: on the original line), or seen already
+                done.add(seg.decoded)
                 budget[0] -= 1
                 budget[1] -= len(seg.decoded)
-                decoded = cache.setdefault(layer.text[seg.start:seg.end], seg.decoded)
-                origin = (seg.start, seg.end) if depth == 1 else layer.origin
                 chain = (*layer.chain, seg.kind)
-                out += _rescan(scan_plain, text, layer.text, seg, decoded, origin, chain, depth, seen, locate)
-                next_layers.append(_Layer(decoded, origin, chain))
+                out += _rescan(scan_plain, text, layer.text, seg, origin, chain, depth, seen, where)
+                next_layers.append(_Layer(seg.decoded, origin, chain))
         if not next_layers:
             break
         layers = next_layers
     return out
 
 
-def _rescan(scan_plain: Callable[[str], list[Match]], original: str, text: str, seg: Segment, decoded: str,
+def _rescan(scan_plain: Callable[[str], list[Match]], original: str, text: str, seg: Segment,
             origin: tuple[int, int], chain: tuple[str, ...], depth: int, seen: set[tuple[str, str]],
-            locate: Callable[[int], tuple[int, int, str]]) -> list[Match]:
+            where: tuple[int, int, str]) -> list[Match]:
     # The line before the segment stays (`OPENAI_API_KEY: <base64>` keeps its keyword); the decoded text is
     # the end of the snippet, as an encoded value is a whole value: rules that want a terminator after the
     # secret (quote, space or end of text) see one.
     line_start = text.rfind("\n", max(0, seg.start - CONTEXT_BEFORE), seg.start) + 1
     before = text[max(line_start, seg.start - CONTEXT_BEFORE):seg.start]
-    snippet = before + decoded
-    lo, hi = len(before), len(before) + len(decoded)
+    snippet = before + seg.decoded
+    lo, hi = len(before), len(before) + len(seg.decoded)
     out: list[Match] = []
-    line, column, line_text = locate(origin[0])
-    if "gitleaks:allow" in line_text:
-        return out
+    line, column, _line_text = where
     encoded = original[origin[0]:origin[1]]
     for m in scan_plain(snippet):
         if not (m.start < hi and lo < m.end):
