@@ -553,4 +553,10 @@ class SetupScreen(WizardScreen):
 
     def action_back(self) -> None:
         self.flush()
+        # Leaving drops answers that do not validate: say which, rather than losing them silently.
+        labels = {key: label for key, label, *_ in SIMPLE_FIELDS + AI_FIELDS}
+        bad = [labels.get(key, key) for key, checked in self._checked.items() if not checked.ok]
         self.app.pop_screen()
+        if bad:
+            self.notify(f"Not saved (they need fixing): {', '.join(bad)}. Press s to fix them; everything else is "
+                        "saved.", severity="warning", timeout=8)

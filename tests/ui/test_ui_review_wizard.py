@@ -211,3 +211,21 @@ async def test_on_a_short_terminal_the_goal_cut_in_the_heading_is_whole_in_the_d
 
         text = app.screen.query_one(StageDeliverable).markdown_text
         assert stage.goal in text and stage.failure_signal in text
+
+
+async def test_leaving_setup_with_bad_answers_says_which_were_not_saved(tmp_path: Path) -> None:
+    from launchready_tui.screens.setup import SetupScreen
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="stage 1")
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="setup")
+        field = app.screen.query_one("#f-health", Input)
+        field.focus()
+        await pilot.press("end", "ctrl+u", *"health")  # a path without its leading /
+        await pilot.pause(0.6)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="back on the stage")
+        messages = [n.message for n in app._notifications]
+        assert any("Not saved" in m and "Health check" in m for m in messages), messages
