@@ -226,6 +226,11 @@ def _accounts(src: HandoverSources) -> tuple[Section, list[str]]:
               rows, [1.25, 1.35, 1.6, 1.05, 1.25, 0.95, 0.9], name="accounts"),
         _status_line_from(status, summary),
     ]
+    # The wizard's "notes for the next owner" field: written for this document, so it must reach it.
+    notes = [f"{by_service[svc].title}: {rec.notes}" for svc in order
+             if svc in by_service and (rec := (src.records or {}).get(svc)) is not None and rec.notes]
+    if notes:
+        blocks += [Para("Notes for the next owner:", "label"), Bullets(notes)]
     if src.vault_note:
         blocks.append(Para(src.vault_note, "muted"))
     if not src.include_recovery and any(r.get("recovery_recorded") for r in evidence["accounts"]):

@@ -19,8 +19,13 @@ def fix_headline(fix: str, limit: int = MAX_HEADLINE, more: str = "") -> str:
     if not blocks:
         return ""
     steps = _NUMBERED_STEP.split(blocks[0].strip())
-    goes_on = len(blocks) > 1 or len(steps) > 1
-    head = " ".join(steps[0].split())
+    prose = []
+    for line in steps[0].splitlines():
+        if prose and line[:1].isspace():  # indented: records or config, not words to read in one line
+            break
+        prose.append(line)
+    goes_on = len(blocks) > 1 or len(steps) > 1 or len(prose) < len(steps[0].splitlines())
+    head = " ".join(" ".join(prose).split())
     if len(head) > limit:
         cut = head[:limit]
         sentence = max(cut.rfind(". "), cut.rfind("; "))

@@ -128,3 +128,27 @@ def test_the_live_chart_says_not_run_for_a_retired_endpoint_during_the_run() -> 
     later = lines[lines.index("25 users") + 1:]
     login = next(ln for ln in later if ln.strip().startswith("login"))
     assert "not run: p95 606 ms at 10 users" in login and "no answer yet" not in login
+
+
+def test_the_next_action_stops_before_indented_records() -> None:
+    fix = "Add to launchready.yaml:\n  contacts:\n    primary: {name: ..., phone: ...}\n"
+    assert first_step(fix) == "Add to launchready.yaml (full steps: the wizard or `launchready audit`)"
+
+
+def test_notes_for_the_next_owner_reach_the_handover_document(tmp_path: Path) -> None:
+    from launchready_tui.core.project import Project
+    from launchready_tui.report.handover_model import HandoverSources, build_document
+    from launchready_tui.report.handover_render import render_markdown
+    from launchready_tui.vault.accounts import AccountRecord, save_account
+    from launchready_tui.vault.memory import MemoryStore
+
+    project = Project(domain="acme.example", product="Acme AI")
+    store = MemoryStore()
+    note = "Auto-renew is on; the invoices go to the shared billing inbox."
+    save_account(project, store, "registrar", AccountRecord(owner="Ann Lee", twofa=True, notes=note), {})
+    save_account(project, store, "dns", AccountRecord(owner="Ann Lee", twofa=True), {})
+    records = {"registrar": AccountRecord.from_json(store.get("account:registrar") or ""),
+               "dns": AccountRecord.from_json(store.get("account:dns") or "")}
+    md = render_markdown(build_document(HandoverSources(project=project, results={}, records=records)))
+    accounts = md.split("## 2. Account owners", 1)[1].split("## 3.", 1)[0]
+    assert "Notes for the next owner" in accounts and f"Domain registrar: {note}" in accounts
