@@ -46,7 +46,7 @@ class WordSearch:
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         self._auto: Any = None
-        self._rest: re.Pattern[str] | None = None
+        self._rest: list[tuple[frozenset[str] | None, re.Pattern[str]]] = []
         self._always = False
         plan = _plan(regex)
         if plan is not None:
@@ -67,12 +67,18 @@ class WordSearch:
     def search(self, text: str) -> bool:
         if self._auto is None or not text.isascii():
             return self.regex.search(text) is not None
-        if self._always or next(self._auto.iter(text.lower()), None) is not None:
+        low = text.lower()
+        if self._always or next(self._auto.iter(low), None) is not None:
             return True
-        return self._rest is not None and self._rest.search(text) is not None
+        for needs, branch in self._rest:
+            # a branch runs only when a word every match of it contains is there (lower-cased both sides:
+            # still a necessary condition for its case-sensitive parts)
+            if (needs is None or any(n in low for n in needs)) and branch.search(text) is not None:
+                return True
+        return False
 
 
-def _plan(regex: re.Pattern[str]) -> tuple[set[str], re.Pattern[str] | None] | None:
+def _plan(regex: re.Pattern[str]) -> tuple[set[str], list[tuple[frozenset[str] | None, re.Pattern[str]]]] | None:
     if ahocorasick is None or _sre_parse is None or not regex.flags & re.IGNORECASE:
         return None
     if regex.flags & (re.VERBOSE | re.LOCALE) or isinstance(regex.pattern, bytes):
@@ -82,24 +88,20 @@ def _plan(regex: re.Pattern[str]) -> tuple[set[str], re.Pattern[str] | None] | N
         return None
     lead, branches = split
     words: set[str] = set()
-    rest: list[str] = []
+    rest: list[tuple[frozenset[str] | None, re.Pattern[str]]] = []
     for source in branches:
         try:
-            tree = _sre_parse.parse(lead + source, regex.flags)
+            tree = list(_sre_parse.parse(lead + source, regex.flags))
+            expanded = _expand(tree)
+            if expanded is None or len(words) + len(expanded) > MAX_WORDS or not all(w.isascii() for w in expanded):
+                needs = _needs(tree)
+                rest.append((frozenset(n.lower() for n in needs) if needs else None,
+                             re.compile(lead + "(?:" + source + ")", regex.flags)))
+            else:
+                words |= {w.lower() for w in expanded}
         except (re.error, RecursionError):
             return None
-        expanded = _expand(list(tree))
-        if expanded is None or len(words) + len(expanded) > MAX_WORDS or not all(w.isascii() for w in expanded):
-            rest.append(source)
-        else:
-            words |= {w.lower() for w in expanded}
-    if not words:
-        return None
-    try:
-        rest_re = re.compile(lead + "(?:" + "|".join(rest) + ")", regex.flags) if rest else None
-    except re.error:
-        return None
-    return words, rest_re
+    return (words, rest) if words else None
 
 
 def _split(regex: re.Pattern[str]) -> tuple[str, list[str]] | None:
@@ -211,6 +213,35 @@ def _expand(items: list[Any]) -> set[str] | None:
             return None
         out = {a + b for a in out for b in alts}
     return out
+
+
+def _needs(items: list[Any]) -> set[str] | None:
+    """Literal strings of which every match of ``items`` contains at least one (None: none known).
+
+    From the sequence's own literal runs and from groups and alternations in it (an alternation needs one
+    of its branches' words); the candidate with the longest shortest word is kept (the rarest gate)."""
+    candidates: list[set[str]] = []
+    run = ""
+    for op, arg in [*items, (None, None)]:
+        if op is _c.LITERAL and chr(arg).isascii():
+            run += chr(arg)
+            continue
+        if run:
+            candidates.append({run})
+            run = ""
+        sub: set[str] | None = None
+        if op is _c.SUBPATTERN:
+            sub = _needs(list(arg[3]))
+        elif op is _c.BRANCH:
+            parts = [_needs(list(alt)) for alt in arg[1]]
+            sub = set().union(*parts) if parts and all(parts) else None  # type: ignore[arg-type]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and arg[0] >= 1:
+            sub = _needs(list(arg[2]))
+        if sub:
+            candidates.append(sub)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: min(len(w) for w in c))
 
 
 def _class(arg: list[Any]) -> set[str] | None:
