@@ -38,6 +38,7 @@ BODY_PT = 9.5
 SMALL_PT = 8
 TABLE_WIDE_PT = 7.5  # tables of more than five columns (accounts, env vars)
 MIN_SPACE_FOR_HEADING_MM = 45  # a section title never sits alone at the foot of a page
+MIN_SPACE_AFTER_LABEL_MM = 16  # "Notes for the next owner:" and at least two lines of what it introduces
 _FILLS = {"note": (240, 243, 246), "warning": (255, 238, 238), "muted": (246, 246, 246)}
 
 
@@ -150,6 +151,8 @@ def render_pdf(doc: HandoverDoc) -> bytes:
     def block(b: Block) -> None:
         if isinstance(b, Para):
             if b.kind == "label":
+                if pdf.will_page_break(MIN_SPACE_AFTER_LABEL_MM):  # a lead-in never ends a page alone
+                    pdf.add_page()
                 para(b.text, "text", BODY_PT, "B")
             else:
                 para(b.text, b.kind)

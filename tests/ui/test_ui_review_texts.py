@@ -152,3 +152,32 @@ def test_notes_for_the_next_owner_reach_the_handover_document(tmp_path: Path) ->
     md = render_markdown(build_document(HandoverSources(project=project, results={}, records=records)))
     accounts = md.split("## 2. Account owners", 1)[1].split("## 3.", 1)[0]
     assert "Notes for the next owner" in accounts and f"Domain registrar: {note}" in accounts
+
+
+def test_a_pdf_lead_in_never_ends_a_page_alone(tmp_path: Path) -> None:
+    """"Notes for the next owner:" sat at the foot of page 1 with its notes on page 2. Filler paragraphs move the
+    label down the page line by line; at every offset the label and its first item share a page."""
+    import shutil
+    import subprocess
+
+    from launchready_tui.report.handover_model import Bullets
+    from launchready_tui.report.handover_pdf import render_pdf
+
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext is not installed (Debian package 'poppler-utils')")
+    checked = 0
+    for filler in range(30, 52):
+        blocks = [Para(f"Filler line {i}.") for i in range(filler)]
+        blocks += [Para("Notes for the next owner:", "label"), Bullets(["Registrar: the card ends 4242."])]
+        doc = HandoverDoc(title="Handover: Acme", subtitle="acme.example", generated_at="2026-11-28T04:00:00Z",
+                          sections=[Section("accounts", "Account owners", blocks)], file_stem="h")
+        pdf = tmp_path / f"h{filler}.pdf"
+        pdf.write_bytes(render_pdf(doc))
+        pages = subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True,
+                               timeout=60).stdout.split("\f")
+        with_label = [i for i, page in enumerate(pages) if "Notes for the next owner:" in page]
+        with_item = [i for i, page in enumerate(pages) if "the card ends 4242" in page]
+        assert with_label == with_item, (filler, with_label, with_item)
+        checked += len(pages) > 1
+    assert checked, "no offset pushed the label onto a second page: the test proves nothing"
