@@ -469,7 +469,10 @@ def _expiring(src: HandoverSources) -> list[tuple[str, str, float]]:
 def _risks(src: HandoverSources, personal: list[str]) -> Section:
     results = [r for r in src.results.values() if r.id != "handover.export"]
     ranked = rank_risks(results)
-    rows = [[str(r.rank), r.impact.value, r.check_id, r.status.label, r.summary] for r in ranked]
+    # The check's name first (the founder reads "Rollback steps", not "handover.rollback"), the id for look-ups.
+    titles = {r.id: f"{r.title}\n{r.id}" for r in results if r.title and r.title != r.id}
+    rows = [[str(r.rank), r.impact.value, titles.get(r.check_id, r.check_id), r.status.label, r.summary]
+            for r in ranked]
     blocks: list[Block] = []
     if rows:
         blocks.append(Table(["#", "Impact", "Check", "Status", "Finding"], rows, [0.3, 0.95, 1.75, 0.8, 3.3],

@@ -181,3 +181,16 @@ def test_a_pdf_lead_in_never_ends_a_page_alone(tmp_path: Path) -> None:
         assert with_label == with_item, (filler, with_label, with_item)
         checked += len(pages) > 1
     assert checked, "no offset pushed the label onto a second page: the test proves nothing"
+
+
+def test_the_handover_risk_table_names_the_check_before_its_id(tmp_path: Path) -> None:
+    from launchready_tui.core.model import CheckResult, Impact, Status
+    from launchready_tui.core.project import Project
+    from launchready_tui.report.handover_model import HandoverSources, build_document
+    from launchready_tui.report.handover_render import render_markdown
+
+    result = CheckResult(id="handover.rollback", title="Rollback steps", status=Status.FAIL, stage=7,
+                         impact=Impact.DOWNTIME, summary="no written rollback", fix="Write docs/ROLLBACK.md.")
+    md = render_markdown(build_document(HandoverSources(project=Project(domain="acme.example"),
+                                                        results={result.id: result})))
+    assert "| Rollback steps<br>handover.rollback | ✖ FAIL |" in md
