@@ -60,11 +60,11 @@ _WRAP_WIDTHS = frozenset((60, 64, 72, 76))  # line widths of wrapped base64 (PEM
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
 _B64_CLASS = bytes(0x61 if i in _B64_ALPHABET else 0x20 for i in range(256))  # alphabet -> 'a', rest -> ' '
 _B64_NEEDLE = b"a" * MIN_BASE64
-_LIKELY = re.compile(r"[0-9+/_-]")
+_LIKELY = b"0123456789+/_-"
 # The first character of every 4-character group carries the top 6 bits of a byte: for ASCII (< 0x80) it
 # is one of the first 32 letters of the alphabet, A-Z or a-f. Other characters there mean binary.
-_NOT_HEAD = str.maketrans("", "", string.ascii_uppercase + "abcdef")
-_HEX_RUN = re.compile("[0-9A-Fa-f]{" + str(MIN_HEX) + ",}")
+_HEADS = (string.ascii_uppercase + "abcdef").encode()
+_HEX_RUN = re.compile(b"[0-9A-Fa-f]{" + str(MIN_HEX).encode() + b",}")
 _PRINTABLE = bytes(range(0x09, 0x7F))
 _URL_SAFE = str.maketrans("-_", "+/")
 _WHITESPACE = str.maketrans("", "", "\t\n\r")
@@ -115,14 +115,14 @@ def _base64_and_hex(text: str) -> list[Segment]:
             if joined is not None:
                 out.append(joined)
                 continue
-        value = text[start:end]
-        hex_hit = _HEX_RUN.search(value) if len(value) >= MIN_HEX else None
+        chunk = raw[start:end]  # bytes: C-speed tests below (runs are ASCII, so bytes == characters)
+        hex_hit = _HEX_RUN.search(chunk) if end - start >= MIN_HEX else None
         if hex_hit is not None:
-            decoded = _decode_hex(hex_hit.group())
+            decoded = _decode_hex(hex_hit.group().decode("ascii"))
             if decoded is not None:
                 out.append(Segment(start + hex_hit.start(), start + hex_hit.end(), decoded, "hex"))
                 continue
-        if value[::4].translate(_NOT_HEAD) or not _LIKELY.search(value):
+        if chunk[::4].translate(None, _HEADS) or len(chunk.translate(None, _LIKELY)) == end - start:
             continue  # cannot decode to ASCII, or looks like an identifier (gitleaks' likelyBase64Chars)
         seg_end = _with_padding(text, end)
         decoded = _decode_base64(text[start:seg_end])
