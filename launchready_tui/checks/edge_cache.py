@@ -221,12 +221,16 @@ async def edge_compression(ctx: CheckContext) -> Outcome:
 # -- edge.api_not_cached ---------------------------------------------------------------------------
 
 
-async def _api_candidates(ctx: CheckContext) -> list[tuple[str, Response | FetchError]]:
+async def _api_candidates(ctx: CheckContext, unresolved: dict[str, str] | None = None,
+                          ) -> list[tuple[str, Response | FetchError]]:
+    """GET API routes to judge; ``unresolved`` (if given) receives the hosts DNS did not answer for."""
     project = ctx.project
     hosts = [project.domain]
     if (api := host_of(project.api_url)) and api not in hosts:
         hosts.append(api)
     found = await classify_hosts(ctx, hosts)
+    if unresolved is not None:
+        unresolved.update(found.unresolved)
     urls = [f"https://{h}{p}" for h in found.live for p in API_PATHS]
     urls += [e.url for e in project.endpoints if e.method.upper() == "GET" and not e.ai and e.url not in urls]
     responses = await asyncio.gather(*(wr.get(ctx, u) for u in urls))
@@ -266,7 +270,8 @@ def _api_like(url: str, res: Response) -> bool:
 async def edge_api_not_cached(ctx: CheckContext) -> Outcome:
     target = ctx.project.domain
     ctx.say("edge.api_not_cached", "asking read-only API routes how they may be cached")
-    candidates = await _api_candidates(ctx)
+    unresolved: dict[str, str] = {}
+    candidates = await _api_candidates(ctx, unresolved)
     tally = Tally()
     rows: list[dict[str, Any]] = []
     provider = None
@@ -294,6 +299,8 @@ async def edge_api_not_cached(ctx: CheckContext) -> Outcome:
                 "note": "passive: no cookies or tokens were sent; an active cache-key probe is opt-in"}
     judged = [r for r in rows if "verdict" in r]
     if not judged and tally.status is Status.PASS:
+        if target in unresolved and not rows:  # DNS that does not answer is not "no API route": nothing was asked
+            return Outcome(Status.ERROR, f"could not check: {unresolved[target]}", evidence, target=target)
         return Outcome(Status.SKIPPED, "no API route answered with data (list your GET API endpoints in the "
                        "project file to have them checked)", evidence, target=target)
     status = tally.status

@@ -29,7 +29,7 @@ from launchready_tui.checks.fixes import fix_for
 from launchready_tui.checks.monitor_health import cached_reason, edge_of, read_health
 from launchready_tui.checks.monitor_repo import dsns_in, scan_repo
 from launchready_tui.checks.secret_source import how_to_provide, read_secret
-from launchready_tui.checks.targets import host_of
+from launchready_tui.checks.targets import classify_hosts, host_of
 from launchready_tui.core.model import Outcome, Status
 from launchready_tui.core.redact import fingerprint, preview, redact_text
 from launchready_tui.net.http import FetchError, Response
@@ -272,8 +272,9 @@ async def monitor_uptime_service(ctx: CheckContext) -> Outcome:
         evidence["create_these_monitors"] = _create_steps(targets)
         note = f" ({problems[0]})" if problems else ""
         return Outcome(Status.MANUAL, "no uptime-provider token, so only you can confirm monitoring: create the "
-                       f"{len(targets)} monitors listed in the evidence, or run the generated Gatus config "
-                       f"({gatus.get('path')}){note}. To let launchready verify: "
+                       f"{len(targets)} monitors listed in the evidence, or run the generated Gatus config"
+                       + (f" ({gatus['path']})" if gatus.get("path") else " (see the evidence)")
+                       + f"{note}. To let launchready verify: "
                        + how_to_provide(f"token:{providers[0] if providers else 'uptimerobot'}"),
                        evidence, fix=fix, target=ctx.project.domain)
     base = settings.get("api_base")
@@ -515,6 +516,13 @@ async def monitor_status_page(ctx: CheckContext) -> Outcome:
         by = f" ({provider})" if provider else ""
         return Outcome(Status.PASS, f"status page found at {url}{by}", evidence, target=host_of(url) or domain)
     evidence = {"tried": tried, "cname": cname.records}
+    # "No status page" needs an answer: if the site itself could not be reached (DNS unanswered, a timeout),
+    # nothing was measured (a timeout is never reported as missing).
+    found = await classify_hosts(ctx, [domain])
+    apex = tried[-1]
+    if domain in found.unresolved or (apex["status"] is None and apex["error"] and "timed out" in apex["error"]):
+        why = found.unresolved.get(domain) or apex["error"]
+        return Outcome(Status.ERROR, f"could not look for a status page: {why}", evidence, target=domain)
     return Outcome(Status.MANUAL, f"no status page at status.{domain} or {domain}/status: optional at demo stage; "
                    "if you have one elsewhere, record its URL in the wizard", evidence,
                    fix=fix_for("monitor.status_page", domain=domain), target=domain)

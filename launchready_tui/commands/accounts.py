@@ -162,12 +162,13 @@ def _read_token(args: argparse.Namespace) -> str | None:
         raise UsageError("--token-stdin: standard input is closed; pipe the token in")
     if sys.stdin.isatty():
         return getpass.getpass(f"API token for {args.service} (hidden): ")
-    data = sys.stdin.buffer.read(MAX_TOKEN_BYTES + 1)  # bounded: `< /dev/zero` or a wrong file is not a token
-    if len(data) > MAX_TOKEN_BYTES:
+    buffer = getattr(sys.stdin, "buffer", None)  # a text stream without one (tests, embedding) is read as text
+    data = buffer.read(MAX_TOKEN_BYTES + 1) if buffer is not None else sys.stdin.read(MAX_TOKEN_BYTES + 1)
+    if len(data) > MAX_TOKEN_BYTES:  # bounded: `< /dev/zero` or a wrong file is not a token
         raise UsageError(f"--token-stdin: more than {MAX_TOKEN_BYTES // 1024} KB on stdin; that is not a token, "
                          "nothing was stored")
     try:
-        token = data.decode("utf-8-sig")
+        token = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise UsageError("--token-stdin: the token is not UTF-8 text (binary data?); nothing was stored") from None
     if any(ord(c) < 32 and c not in "\r\n\t" for c in token) or "\x7f" in token:

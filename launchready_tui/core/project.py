@@ -234,7 +234,8 @@ def normalize_domain(text: str) -> tuple[str, str | None]:
                                    "(letters, digits and hyphens only)")
             raise ProjectError(f"{host!r}: a part of a domain cannot start or end with a hyphen")
     if len(labels) < 2:
-        raise ProjectError(f"{host!r} is a single name, not a domain: include the ending, like {host}.com")
+        typed = raw if not raw.isascii() else host  # say it as typed, not as punycode (xn--mnchen-3ya)
+        raise ProjectError(f"{typed!r} is a single name, not a domain: include the ending, like {typed}.com")
     if labels[-1].isdigit():
         raise ProjectError(f"{host!r} is not a domain: its last part is all digits")
     public = False

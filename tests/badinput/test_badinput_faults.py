@@ -46,3 +46,31 @@ async def test_edge_cdn_without_addresses_has_no_blank_in_its_sentence(lab: Lab)
     assert "  " not in check["summary"]
     if check["status"] == "warn":
         assert check["summary"].endswith("is public")
+
+
+async def _audit_dns_only(lab: Lab, *checks: str) -> dict[str, dict]:
+    """The lab's nameserver only (no --connect-to): every host must come from DNS."""
+    args = ["audit", "--domain", lab.flawed_domain, "--format", "json", "--dns-timeout", "0.5",
+            "--nameserver", lab.nameserver, "--ca-file", str(lab.ca_file)]
+    for check in checks:
+        args += ["--check", check]
+    run = await run_cli(*args)
+    assert run.code in (0, 1), run.err
+    return {c["id"]: c for s in json.loads(run.out)["stages"] for c in s["checks"]}
+
+
+async def test_a_nameserver_that_never_answers_is_not_a_missing_page(lab: Lab) -> None:
+    # Before: monitor.status_page said "no status page at …" (manual) and edge.api_not_cached "no API route
+    # answered" (skipped) although not one question had been answered: a timeout read as "missing".
+    lab.dns.set_fault("*", mode="timeout")
+    checks = await _audit_dns_only(lab, "monitor.status_page", "edge.api_not_cached", "monitor.uptime_service")
+    for check_id in ("monitor.status_page", "edge.api_not_cached"):
+        assert checks[check_id]["status"] == "error", checks[check_id]
+        assert "did not answer" in checks[check_id]["summary"]
+    assert "(None)" not in checks["monitor.uptime_service"]["summary"]  # audit --domain writes no Gatus file
+
+
+async def test_without_the_fault_a_missing_status_page_is_still_manual(lab: Lab) -> None:
+    checks = await _audit_dns_only(lab, "monitor.status_page")
+    assert checks["monitor.status_page"]["status"] == "manual"
+    assert checks["monitor.status_page"]["summary"].startswith("no status page at")
