@@ -282,6 +282,9 @@ print(json.dumps({"seconds": time.perf_counter() - t, "hits": hits}))
 """
 
 
+HERE = Path(__file__).resolve().parent.parent  # the checkout this script belongs to
+
+
 def baseline_run(baseline: Path, kind: str, target: Path) -> tuple[float, int]:
     """The same scan by an older checkout of the engine (``--baseline``), timed inside its own process."""
     proc = subprocess.run([sys.executable, "-c", _BASELINE_SCRIPT, kind, str(target)], capture_output=True,
@@ -312,7 +315,10 @@ def bench_history(name: str, repo: Path, scanner: Scanner, runs: int, planted: l
         seconds, base_hits[0] = baseline_run(baseline, "history", repo)
         return seconds
 
-    raw_m, our_m, *base_m = interleave(runs, raw, ours, *([base] if baseline else []))
+    def mine() -> float:  # this checkout through the same child harness as the baseline: like for like
+        return baseline_run(HERE, "history", repo)[0]
+
+    raw_m, our_m, *base_m = interleave(runs, raw, ours, *([mine, base] if baseline else []))
     ratio = raw_m / our_m
     commits = subprocess.run(["git", "-C", str(repo), "rev-list", "--all", "--count"], capture_output=True,
                              text=True, env=ENV).stdout.strip()
@@ -322,8 +328,10 @@ def bench_history(name: str, repo: Path, scanner: Scanner, runs: int, planted: l
           f"ours {our_m:5.2f} s (CPU {statistics.median(cpus):.2f} s, {len(secrets)} raw hits{planted_note}) "
           f"-> {ratio:.0%} of raw (workers: {WORKER_MODE[0]}; CPU is this process only)")
     if base_m:
-        print(f"  {'':<10} baseline engine ({baseline}): {base_m[0]:5.2f} s, {base_hits[0]} raw hits -> "
-              f"{raw_m / base_m[0]:.0%} of raw; this engine is {base_m[0] / our_m:.2f}x the baseline's speed")
+        mine_m, b_m = base_m
+        print(f"  {'':<10} side by side in fresh processes: this engine {mine_m:5.2f} s ({raw_m / mine_m:.0%} of raw), "
+              f"baseline ({baseline}) {b_m:5.2f} s ({raw_m / b_m:.0%} of raw, {base_hits[0]} raw hits): "
+              f"{b_m / mine_m:.2f}x the baseline's speed")
     return ratio
 
 

@@ -7,7 +7,7 @@ import random
 import re
 import string
 
-from launchready_tui.checks.secrets.litset import WordSearch, _plan
+from launchready_tui.checks.secrets.litset import WordSearch, _plan, any_search
 from launchready_tui.checks.secrets.rules import builtin_ruleset
 
 WORDS = ["access", "accessor", "accessibility", "api_id", "API-NAME", "apiVersion", "keyboard", "KeyPress", "key.up",
@@ -55,3 +55,25 @@ def test_generic_context_regex_is_mostly_words() -> None:
     # case-sensitive and open-ended branches stay regexes, each behind a word it cannot match without
     gates = {needs: branch.pattern for needs, branch in rest}
     assert frozenset({"onkey"}) in gates and frozenset({":jar:"}) in gates and frozenset({"=\n"}) in gates
+
+
+def test_joined_allowlist_regexes_answer_like_each_one() -> None:
+    """any_search: the regexes of one allowlist joined into one give any()'s answer (global list: 13)."""
+    rng = random.Random(4)
+    texts = WORDS + ["true", "FALSE", "null", "aaaa", "****", "$1", "${1}", "$FOO", "${foo_bar}", "{{ .Values.x }}",
+                     "${{ secrets.TOKEN }}", "%FOO%", "%s", "%-d", "{0}", "@FOO@", "/Users/me/x", "/usr/lib/x",
+                     "--mount=type=secret,id=x", "import { a, b } from 'x'", 'LICENSE = "MIT"', 'SRC = "abc123"']
+    for _ in range(4000):
+        texts.append("".join(rng.choice(texts[:40] + list(string.printable)) for _ in range(rng.randint(1, 4))))
+    joined = 0
+    for name in ("launchready.toml", "gitleaks.toml"):
+        rs = builtin_ruleset(name)
+        for allow in list(rs.allowlists) + [a for r in rs.rules for a in r.allowlists]:
+            regexes = list(allow.regexes)
+            one = any_search(regexes)
+            if one is None:
+                continue
+            joined += 1
+            wrong = [t for t in texts if (one.search(t) is not None) != any(r.search(t) for r in regexes)]
+            assert wrong == [], (regexes[0].pattern[:40], wrong[:3])
+    assert joined >= 6

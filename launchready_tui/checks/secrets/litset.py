@@ -261,3 +261,37 @@ def _product(sets: list[set[str]]) -> list[tuple[str, ...]]:
     for s in sets:
         out = [p + (x,) for p in out for x in s]
     return out
+
+
+_LEAD_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+_NUMBERED = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # backreferences and conditionals count groups
+
+
+def any_search(regexes: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One regex whose ``search`` succeeds exactly when one of ``regexes`` would (None if they cannot be
+    joined safely): each pattern becomes an alternative, its leading global flags ``(?i)`` turned into a
+    scoped group ``(?i:…)``. Only patterns whose flags all come from their own text, and without
+    backreferences or conditionals (group numbers shift), are joined. Saves a Python call per regex on
+    every candidate secret (the global allowlist has 13)."""
+    if len(regexes) < 2:
+        return None
+    parts = []
+    outside: set[int] = set()
+    for r in regexes:
+        if not isinstance(r.pattern, str) or _NUMBERED.search(r.pattern):
+            return None
+        try:  # the flags given to compile() (our rules use re.ASCII), as opposed to those in the text
+            given = next((f for f in (0, re.ASCII) if re.compile(r.pattern, f).flags == r.flags), None)
+        except re.error:
+            return None
+        if given is None:
+            return None
+        outside.add(given)
+        lead = _LEAD_FLAGS.match(r.pattern)
+        parts.append(f"(?{lead.group(1)}:{r.pattern[lead.end():]})" if lead else f"(?:{r.pattern})")
+    if len(outside) != 1:
+        return None
+    try:
+        return re.compile("|".join(parts), outside.pop())
+    except (re.error, RecursionError):
+        return None

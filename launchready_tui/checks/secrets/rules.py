@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from launchready_tui.checks.secrets.litset import WordSearch
+from launchready_tui.checks.secrets.litset import WordSearch, any_search
 from launchready_tui.checks.secrets.regex_go import GoRegexError, compile_go
 
 try:  # optional C speed-up for long stopword lists (same answers without it)
@@ -53,14 +53,21 @@ class Allowlist:
     target_rules: tuple[str, ...] = ()
     # generic-api-key has 1,446 stopwords: one automaton pass instead of 1,446 substring tests per candidate
     _stop_index: Any = field(default=None, init=False, repr=False, compare=False, hash=False)
-    # and its 29-branch "not a secret" context regex: word alternations searched as words (litset.py)
+    # and its 29-branch "not a secret" context regex: word alternations searched as words, the other
+    # regexes of a list joined into one (litset.py)
     _searches: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        searches = []
+        searches: list[Any] = []
+        plain: list[re.Pattern[str]] = []
         for r in self.regexes:
             words = WordSearch(r)
-            searches.append(words.search if words.accelerated else r.search)
+            if words.accelerated:
+                searches.append(words.search)
+            else:
+                plain.append(r)
+        joined = any_search(plain)
+        searches += [joined.search] if joined is not None else [r.search for r in plain]
         object.__setattr__(self, "_searches", tuple(searches))
         if len(self.stopwords) > _STOPWORD_INDEX_MIN and ahocorasick is not None and "" not in self.stopwords:
             auto = ahocorasick.Automaton()
