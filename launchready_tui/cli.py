@@ -123,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, user_errors()):
             say(f"launchready: error: {exc}")
             return EXIT_USAGE
+        if isinstance(exc, PermissionError) and exc.filename and not args.debug:
+            # A path the user gave (or one inside it) that this account may not read or enter: their input.
+            say(f"launchready: error: cannot access {exc.filename}: permission denied")
+            return EXIT_USAGE
         if args.debug:
             raise
         # A bug of ours: one line for the user, the details with --debug.

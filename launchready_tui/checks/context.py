@@ -49,7 +49,11 @@ def _check_ca_file(path: Path, label: str) -> None:
     with an OpenSSL message and read as a broken site."""
     import ssl
 
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError as exc:  # a folder on the way that we may not enter: is_file() raises instead of False
+        raise OverrideError(f"{label}: cannot read {path}: {exc.strerror or exc}") from None
+    if not is_file:
         raise OverrideError(f"{label}: {path} does not exist or is not a file")
     try:
         ssl.create_default_context().load_verify_locations(cafile=str(path))

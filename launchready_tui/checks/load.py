@@ -482,7 +482,11 @@ def _latency_outcome(ctx: CheckContext, run: LoadRun, ai: bool, check_id: str) -
     if not cells:
         if not any((e.ai == ai) for e in run.plan.endpoints) and not any(
                 n for n in run.preflight if ai == _is_ai(ctx, n)):
-            words = "no endpoint is marked ai: true in the project" if ai else "every endpoint is an AI endpoint"
+            in_project = any(e.ai == ai for e in ctx.project.endpoints)
+            if in_project:  # `loadtest --endpoint home` left them out: say so, not "there are none"
+                words = f"no {what} was selected for this run (--endpoint)"
+            else:
+                words = "no endpoint is marked ai: true in the project" if ai else "every endpoint is an AI endpoint"
             return Outcome(Status.SKIPPED, words, ev, target=target)
         return Outcome(Status.ERROR, f"no {what} could be measured: " + "; ".join(run.preflight.values()), ev,
                        target=target)

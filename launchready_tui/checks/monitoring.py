@@ -273,7 +273,8 @@ async def monitor_uptime_service(ctx: CheckContext) -> Outcome:
         note = f" ({problems[0]})" if problems else ""
         return Outcome(Status.MANUAL, "no uptime-provider token, so only you can confirm monitoring: create the "
                        f"{len(targets)} monitors listed in the evidence, or run the generated Gatus config"
-                       + (f" ({gatus['path']})" if gatus.get("path") else " (see the evidence)")
+                       + (f" ({gatus['path']})" if gatus.get("path") and not gatus.get("error")
+                          else f" ({gatus['error']})" if gatus.get("error") else " (see the evidence)")
                        + f"{note}. To let launchready verify: "
                        + how_to_provide(f"token:{providers[0] if providers else 'uptimerobot'}"),
                        evidence, fix=fix, target=ctx.project.domain)

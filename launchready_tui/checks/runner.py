@@ -78,7 +78,10 @@ async def run_one(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         raise
     except Exception as exc:  # a bug or an unexpected failure: report, never crash the run
         log.exception("check %s failed", spec.id)
-        outcome = Outcome(Status.ERROR, f"could not run this check ({_plain(exc)})")
+        if isinstance(exc, OSError) and exc.filename:  # a file or folder we may not read: say which, plainly
+            outcome = Outcome(Status.ERROR, f"could not read {exc.filename}: {exc.strerror or exc}")
+        else:
+            outcome = Outcome(Status.ERROR, f"could not run this check ({_plain(exc)})")
     return _result(spec, outcome, started)
 
 

@@ -119,6 +119,13 @@ def check_output(output: str | None, what: str = "--output") -> None:
     would throw its answers away. (Written for real at the end; this only catches the usual mistakes.)"""
     if not output:
         return
+    try:
+        _check_output_path(output, what)
+    except OSError as exc:  # a folder on the way that we may not enter: pathlib raises instead of saying False
+        raise UsageError(f"{what}: cannot write {output} ({exc.strerror or exc})") from None
+
+
+def _check_output_path(output: str, what: str) -> None:
     path = Path(output).expanduser()
     if not output.strip() or path.is_dir():
         raise UsageError(f"{what}: {output!r} is a folder; give a file name, like report.json")
@@ -163,7 +170,10 @@ def _write_stdout(text: str, fmt: str) -> None:
 def headless_streams(command: str, output: str | None) -> None:
     """Make stdout safe for a headless command before it runs: a closed stdout is refused when it would lose the
     answers (one clear line, exit 2), and a non-UTF-8 locale prints '?' for what it cannot show instead of
-    crashing on the first check mark."""
+    crashing on the first check mark. A closed stderr silences our notes instead of letting ``print`` fall back to
+    stdout, where they would corrupt a JSON report."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     if sys.stdout is None:
         if output or command == "lab":  # the report goes to --output; the lab's banner is only a courtesy
             sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process

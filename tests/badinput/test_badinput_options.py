@@ -7,6 +7,7 @@ load-plan mistakes were reported as "internal error: PlanError", and ``--rate na
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,18 @@ async def test_top_level_project_option_reaches_the_command(tmp_path: Path) -> N
     run = await run_cli("--project", str(path), "loadtest", "--export-k6", str(export), cwd=tmp_path)
     assert run.code == 0, run.err
     assert "shop.test" in export.read_text(encoding="utf-8")
+
+
+async def test_loadtest_says_ai_endpoints_were_left_out_not_missing(tmp_path: Path) -> None:
+    # Before: `--endpoint home` on a project with an AI endpoint reported load.ai_p95 as "no endpoint is marked
+    # ai: true in the project", which is false.
+    from launchready_tui.lab import Lab
+
+    async with Lab(make_repos=False) as lab:
+        project = lab.write_project(tmp_path / "launchready.yaml", lab.flawed_domain)
+        run = await run_cli("loadtest", "--project", str(project), "--endpoint", "home", "--users", "1",
+                            "--step-seconds", "1", "--warmup-seconds", "0", "--quiet", "--format", "json")
+    assert run.code in (0, 1), run.err
+    checks = {c["id"]: c for s in json.loads(run.out)["stages"] for c in s["checks"]}
+    assert checks["load.ai_p95"]["status"] == "skipped"
+    assert "was selected for this run" in checks["load.ai_p95"]["summary"]

@@ -81,3 +81,15 @@ async def test_non_utf8_locale_text_degrades_and_json_stays_utf8(lab: Lab) -> No
     assert report["stages"][0]["title"] == "Quick audit"
     assert any("—" in s["summary"] or "…" in s["summary"] or s["summary"].isascii()
                for st in report["stages"] for s in st["checks"])
+
+
+async def test_closed_stderr_keeps_notes_out_of_the_json_report(lab: Lab) -> None:
+    # Before: with stderr closed, print(file=sys.stderr) fell back to stdout ("launchready: took the host …" at
+    # the top of the JSON) and --progress died with "internal error: AttributeError".
+    proc = await asyncio.create_subprocess_exec(
+        "/bin/sh", "-c", 'exec "$0" "$@" 2>&-', BIN, "audit", "--domain", f"https://{lab.flawed_domain}/",
+        "--check", "dns.resolves", "--format", "json", "--progress", *net_args(lab),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE)
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0
+    assert json.loads(out)["schema"] == "launchready.report/1"
