@@ -87,7 +87,17 @@ def parse(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace:
     return args
 
 
+def _tolerant_stdout() -> None:
+    """A non-UTF-8 locale (LANG=C without coercion, latin-1) shows '?' for what it cannot print, instead of a
+    UnicodeEncodeError on the first '…' or check mark, --help included. UTF-8 terminals are untouched."""
+    out = sys.stdout
+    encoding = (getattr(out, "encoding", None) or "").lower().replace("_", "-")
+    if out is not None and encoding not in ("utf-8", "utf8") and hasattr(out, "reconfigure"):
+        out.reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_stdout()
     args: Any = parse(sys.argv[1:] if argv is None else argv)
     import logging
 

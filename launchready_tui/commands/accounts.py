@@ -217,11 +217,15 @@ def _set(args: argparse.Namespace) -> int:
     try:
         _save(project, path)
     except Exception:
-        say("launchready: the vault entry was written but the project file could not be saved; `accounts list` "
-            "will not show it until `accounts set` succeeds again")
+        if vault.store.persistent:  # with LAUNCHREADY_VAULT=none nothing was written anywhere
+            say("launchready: the vault entry was written but the project file could not be saved; `accounts "
+                "list` will not show it until `accounts set` succeeds again")
         raise
     stored = "token and details" if token is not None else "details"
-    say(f"launchready: {service}: {stored} stored in {vault.describe()}")
+    if vault.store.persistent:
+        say(f"launchready: {service}: {stored} stored in {vault.describe()}")
+    else:
+        say(f"launchready: {service}: {stored} kept for this run only (vault: none)")
     for note in notes:
         say(f"launchready: note: {note}")
     return EXIT_OK

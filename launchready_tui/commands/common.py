@@ -168,10 +168,9 @@ def _write_stdout(text: str, fmt: str) -> None:
 
 
 def headless_streams(command: str, output: str | None) -> None:
-    """Make stdout safe for a headless command before it runs: a closed stdout is refused when it would lose the
-    answers (one clear line, exit 2), and a non-UTF-8 locale prints '?' for what it cannot show instead of
-    crashing on the first check mark. A closed stderr silences our notes instead of letting ``print`` fall back to
-    stdout, where they would corrupt a JSON report."""
+    """Make the streams safe for a headless command before it runs. A closed stdout is refused when it would lose
+    the answers (one clear line, exit 2). A closed stderr silences our notes instead of letting ``print`` fall
+    back to stdout, where they would corrupt a JSON report. (A non-UTF-8 locale: ``cli._tolerant_stdout``.)"""
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     if sys.stdout is None:
@@ -180,9 +179,6 @@ def headless_streams(command: str, output: str | None) -> None:
             return
         raise UsageError("standard output is closed, so the answers would be lost; run it with stdout open"
                          + (" or pass --output FILE" if command in ("audit", "email", "secrets", "loadtest") else ""))
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
-    if encoding not in ("utf-8", "utf8") and hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="replace")
 
 
 def silence_stdout() -> None:

@@ -46,3 +46,11 @@ async def test_a_normal_piped_token_still_works(project: Path) -> None:
                         str(project), env=NO_VAULT, stdin=b"sk_live_abcdefghijklmnop1234\n")
     assert run.code == 0, run.err
     assert "sk_live_abcdefghijklmnop1234" not in _text(project) + run.out + run.err
+
+
+async def test_vault_none_does_not_claim_anything_was_stored(project: Path) -> None:
+    # Before: "payments: details stored in nothing stored (this run only) (from LAUNCHREADY_VAULT)".
+    run = await run_cli("accounts", "set", "payments", "--owner", "Ann", "--project", str(project), env=NO_VAULT)
+    assert run.code == 0, run.err
+    assert "stored in nothing stored" not in run.err
+    assert "payments: details kept for this run only (vault: none)" in run.err

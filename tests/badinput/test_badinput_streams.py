@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from badinput_support import BIN, net_args, run_cli
 
 from launchready_tui.lab import Lab
@@ -93,3 +94,10 @@ async def test_closed_stderr_keeps_notes_out_of_the_json_report(lab: Lab) -> Non
     out, _ = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0
     assert json.loads(out)["schema"] == "launchready.report/1"
+
+
+@pytest.mark.parametrize("command", [["accounts", "set"], ["audit"], ["loadtest"], []])
+async def test_help_prints_in_an_ascii_locale(command: list[str]) -> None:
+    # Before: `accounts set --help` died with UnicodeEncodeError on its '…' when stdout was ASCII.
+    run = await run_cli(*command, "--help", env={"PYTHONIOENCODING": "ascii"})
+    assert run.code == 0 and "usage: launchready" in run.out
