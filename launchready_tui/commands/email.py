@@ -133,7 +133,12 @@ def _validate(args: argparse.Namespace) -> dict[str, Any]:
 def _read_headers(source: str) -> str:
     try:
         if source == "-":
-            data = sys.stdin.buffer.read(MAX_HEADERS_BYTES + 1)
+            if sys.stdin is None:
+                raise UsageError("--headers -: standard input is closed; pipe the e-mail in, or give a file")
+            stream = getattr(sys.stdin, "buffer", sys.stdin)
+            data = stream.read(MAX_HEADERS_BYTES + 1)
+            if isinstance(data, str):  # a text-only stdin (embedding, tests)
+                data = data.encode("utf-8", "replace")
         else:
             with open(source, "rb") as fh:  # noqa: ASYNC230 - read before the event loop starts
                 data = fh.read(MAX_HEADERS_BYTES + 1)

@@ -101,3 +101,13 @@ async def test_help_prints_in_an_ascii_locale(command: list[str]) -> None:
     # Before: `accounts set --help` died with UnicodeEncodeError on its '…' when stdout was ASCII.
     run = await run_cli(*command, "--help", env={"PYTHONIOENCODING": "ascii"})
     assert run.code == 0 and "usage: launchready" in run.out
+
+
+async def test_headers_from_a_closed_stdin_is_one_line() -> None:
+    # Before: "internal error: AttributeError: 'NoneType' object has no attribute 'buffer'".
+    proc = await asyncio.create_subprocess_exec(
+        "/bin/sh", "-c", 'exec "$0" "$@" <&-', BIN, "email", "shop.test", "--headers", "-",
+        "--nameserver", "127.0.0.1:9", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2 and out == b""
+    assert "standard input is closed" in err.decode() and "Traceback" not in err.decode()
