@@ -10,7 +10,7 @@ from pathlib import Path
 from launchready_tui.checks.base import CheckContext, CheckOptions
 from launchready_tui.core.project import Project
 from launchready_tui.net.http import HttpClient
-from launchready_tui.net.overrides import NetworkOverrides, OverrideError
+from launchready_tui.net.overrides import NetworkOverrides, OverrideError, parse_nameserver
 from launchready_tui.net.resolver import Resolver
 
 
@@ -28,6 +28,7 @@ class NetworkOptions:
 
 def effective_network(project: Project, project_dir: Path, cli: NetworkOptions) -> NetworkOptions:
     net = project.network
+    _check_project_network(list(net.resolve), list(net.connect_to), [] if cli.nameservers else list(net.nameservers))
     ca = cli.ca_file or net.ca_file
     if ca and not Path(ca).expanduser().is_absolute():
         # A CA named on the command line is relative to the cwd; one in the project file to the file.
@@ -42,6 +43,25 @@ def effective_network(project: Project, project_dir: Path, cli: NetworkOptions) 
         dns_timeout=cli.dns_timeout,
         http_timeout=cli.http_timeout,
     )
+
+
+_PROJECT_KEYS = (("--nameserver", "network.nameservers"), ("--resolve", "network.resolve"),
+                 ("--connect-to", "network.connect_to"))
+
+
+def _check_project_network(resolve: list[str], connect_to: list[str], nameservers: list[str]) -> None:
+    """The project file's network values, checked on their own so a mistake names the key the user wrote
+    (``network.connect_to``), not a ``--connect-to`` option they never typed."""
+    try:
+        NetworkOverrides.parse(resolve, connect_to)
+        for server in nameservers:
+            parse_nameserver(server)
+    except OverrideError as exc:
+        message = str(exc)
+        for flag, key in _PROJECT_KEYS:
+            if message.startswith(flag):
+                message = f"{key} (project file){message[len(flag):]}"
+        raise OverrideError(message) from None
 
 
 def _check_ca_file(path: Path, label: str) -> None:

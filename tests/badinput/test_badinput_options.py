@@ -126,3 +126,18 @@ async def test_loadtest_says_ai_endpoints_were_left_out_not_missing(tmp_path: Pa
     checks = {c["id"]: c for s in json.loads(run.out)["stages"] for c in s["checks"]}
     assert checks["load.ai_p95"]["status"] == "skipped"
     assert "was selected for this run" in checks["load.ai_p95"]["summary"]
+
+
+@pytest.mark.parametrize("key, value, says", [
+    ("connect_to", ["a:1:b"], "network.connect_to (project file): expected 4 colon-separated fields"),
+    ("resolve", ["foo"], "network.resolve (project file): expected 3 colon-separated fields"),
+    ("nameservers", ["bad_host"], "network.nameservers (project file): 'bad_host' is not an IP address"),
+])
+async def test_a_bad_network_value_in_the_project_names_its_key(tmp_path: Path, key: str, value: list[str],
+                                                                says: str) -> None:
+    # Before: "--connect-to: expected 4 …" for a value the user wrote in launchready.yaml, not on the command line.
+    path = tmp_path / "launchready.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "domain": "shop.test", "network": {key: value}}))
+    run = await run_cli("audit", "--project", str(path), "--check", "dns.resolves")
+    assert run.code == 2
+    assert says in run.err
