@@ -81,7 +81,7 @@ async def _audit(args: argparse.Namespace) -> int:
     from launchready_tui.checks.runner import run_checks
     from launchready_tui.report.formats import build_report, exceeds, render
 
-    check_output(args.output)
+    check_output(args.output, project=args.project)
     specs = select(args)
     project, project_dir = load_target(args)
     options = CheckOptions(samples=args.samples, yes=args.yes)

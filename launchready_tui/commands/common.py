@@ -114,11 +114,16 @@ def load_target(args: argparse.Namespace) -> tuple[Project, Path]:
     return project, path.resolve().parent
 
 
-def check_output(output: str | None, what: str = "--output") -> None:
+def check_output(output: str | None, what: str = "--output", project: str | None = None) -> None:
     """Refuse an output path that cannot be written *before* the run: finding out after a long audit or load test
-    would throw its answers away. (Written for real at the end; this only catches the usual mistakes.)"""
+    would throw its answers away. (Written for real at the end; this only catches the usual mistakes.) Nor may a
+    report replace the project file it was made from (``--output launchready.yaml``): that is the founder's data."""
     if not output:
         return
+    with contextlib.suppress(OSError):
+        if project and Path(output).expanduser().resolve() == Path(project).expanduser().resolve():
+            raise UsageError(f"{what}: {output} is your project file; the report would replace it (choose "
+                             "another file name, like report.json)")
     try:
         _check_output_path(output, what)
     except OSError as exc:  # a folder on the way that we may not enter: pathlib raises instead of saying False

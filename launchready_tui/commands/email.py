@@ -192,7 +192,7 @@ async def _email(args: argparse.Namespace) -> int:
     from launchready_tui.core import catalogue
     from launchready_tui.report.formats import build_report, exceeds, render
 
-    check_output(args.output)
+    check_output(args.output, project=args.project)
     extra = _validate(args)
     project, project_dir = _target(args, _domain(args))
     options = CheckOptions(extra=extra)

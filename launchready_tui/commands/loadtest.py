@@ -110,9 +110,9 @@ async def _loadtest(args: argparse.Namespace) -> int:
     from launchready_tui.loadgen.plan import validate
     from launchready_tui.report.formats import exceeds
 
-    check_output(args.output)
-    check_output(args.export_k6, "--export-k6")
-    check_output(args.export_locust, "--export-locust")
+    check_output(args.output, project=args.project)
+    check_output(args.export_k6, "--export-k6", args.project)
+    check_output(args.export_locust, "--export-locust", args.project)
     opts = _options(args)
     project, project_dir = load_target(args)
     stop_event = asyncio.Event()

@@ -116,7 +116,7 @@ async def _scan(args: argparse.Namespace) -> int:
     from launchready_tui.report.formats import build_report, exceeds, render_json
     from launchready_tui.report.secrets_report import RENDERERS
 
-    check_output(args.output)
+    check_output(args.output, project=args.project)
     project, project_dir, _file = _project(args)
     repo, rules = _inputs(args)
     if repo is not None:

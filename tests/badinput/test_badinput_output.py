@@ -44,3 +44,16 @@ def test_read_only_folder_is_refused(tmp_path: Path) -> None:
 def test_a_writable_path_passes(tmp_path: Path) -> None:
     check_output(str(tmp_path / "report.json"))
     check_output(None)
+
+
+@pytest.mark.parametrize("command", [["audit"], ["email"], ["secrets", "."], ["loadtest"],
+                                     ["loadtest", "--export-k6"]])
+async def test_a_report_never_replaces_the_project_file(command: list[str], tmp_path: Path) -> None:
+    # Before: `launchready audit --output launchready.yaml` overwrote the founder's project file with the report.
+    project = tmp_path / "launchready.yaml"
+    text = "version: 1\ndomain: shop.test\nanswers: {handover.contacts: {primary: Ann}}\n"
+    project.write_text(text, encoding="utf-8")
+    target = ["./launchready.yaml"] if command[-1] == "--export-k6" else ["--output", "./launchready.yaml"]
+    run = await run_cli(*command, *target, "--nameserver", "127.0.0.1:9", cwd=tmp_path)
+    assert run.code == 2 and "is your project file" in run.err
+    assert project.read_text(encoding="utf-8") == text
