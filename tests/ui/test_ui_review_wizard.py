@@ -229,3 +229,20 @@ async def test_leaving_setup_with_bad_answers_says_which_were_not_saved(tmp_path
         await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="back on the stage")
         messages = [n.message for n in app._notifications]
         assert any("Not saved" in m and "Health check" in m for m in messages), messages
+
+
+async def test_load_buttons_follow_the_run_and_take_the_focus_along(tmp_path: Path) -> None:
+    app = make_app(tmp_path, stage=6)
+    app._runner = FakeRunner(delay=1.5)  # the load checks "run" for a while; nothing is sent
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="stage 6")
+        await _panel_tab(pilot, app, "tab-panel-0")  # "Load chart"
+        run, stop = app.screen.query_one("#load-run", Button), app.screen.query_one("#load-stop", Button)
+        await wait_until(pilot, lambda: stop.disabled, what="Stop disabled while idle")
+        assert app.focused is run and not run.disabled
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: run.disabled and not stop.disabled, what="Stop enabled during the run")
+        assert app.focused is stop  # Enter now stops the load
+        await wait_until(pilot, lambda: not app.running_stages(), timeout=30, what="the run to end")
+        await wait_until(pilot, lambda: not run.disabled and stop.disabled, what="Run back after the run")
+        assert app.focused is run

@@ -105,6 +105,20 @@ class LoadChartPanel(Vertical):
                              self._preview if not self.chart.finished else [])
         self.query_one("#load-chart", Static).update(self.host.redact("\n".join(body)))
         self.query_one("#load-note", Static).update(self.host.redact(self.chart.note))
+        self._buttons()
+
+    def _buttons(self) -> None:
+        """Run while nothing runs, Stop while the load runs (Stop pressed when idle did nothing, silently); the
+        focus follows to the button that can act, so Enter keeps working for a keyboard user."""
+        session = getattr(self.host, "session", None)
+        running = bool(session is not None and any(i in session.running for i in load_checks.LOAD_IDS))
+        run, stop = self.query_one("#load-run", Button), self.query_one("#load-stop", Button)
+        if run.disabled == running and stop.disabled == (not running):
+            return
+        focus_to = stop if running and run.has_focus else run if not running and stop.has_focus else None
+        run.disabled, stop.disabled = running, not running
+        if focus_to is not None:
+            focus_to.focus()
 
     def refresh_preview(self) -> None:
         self.run_worker(self._refresh_preview, exclusive=True, group="load-chart-preview", exit_on_error=False)
