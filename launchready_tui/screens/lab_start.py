@@ -24,5 +24,6 @@ class LabStartScreen(WizardScreen):
         yield Footer(compact=True)
 
     def failed(self, message: str) -> None:
-        self.query_one("#lab-text", Static).update(f"The lab could not start: {message}")
+        # The reason may name a folder under the home directory (a temp dir, a permission error): redacted.
+        self.query_one("#lab-text", Static).update(self.redact(f"The lab could not start: {message}"))
         self.query_one(LoadingIndicator).display = False

@@ -246,3 +246,21 @@ async def test_load_buttons_follow_the_run_and_take_the_focus_along(tmp_path: Pa
         await wait_until(pilot, lambda: not app.running_stages(), timeout=30, what="the run to end")
         await wait_until(pilot, lambda: not run.disabled and stop.disabled, what="Run back after the run")
         assert app.focused is run
+
+
+async def test_the_lab_start_error_is_redacted_while_presenting(tmp_path: Path, monkeypatch: Any) -> None:
+    from launchready_tui.screens.lab_start import LabStartScreen
+
+    home = tmp_path / "home" / "ann"
+    home.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    app = make_app(tmp_path, presenter=True)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause()
+        screen = LabStartScreen("flawed.test")
+        await app.push_screen(screen)
+        await pilot.pause()
+        screen.failed(f"[Errno 13] Permission denied: '{home}/.cache/launchready-lab'")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Permission denied: '~/.cache/launchready-lab'" in text and str(home) not in text
