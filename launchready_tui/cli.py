@@ -129,9 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         # Imported here: the wizard path reaches Textual without loading the commands' shared module.
         from launchready_tui.commands.common import EXIT_USAGE, say, user_errors
+        from launchready_tui.core.redact import redact_text
 
         if isinstance(exc, user_errors()):
-            say(f"launchready: error: {exc}")
+            # Messages quote what the user typed; a pasted URL or value may carry a password or key (stderr ends
+            # up in CI logs), so it is redacted like evidence.
+            say(f"launchready: error: {redact_text(str(exc))}")
             return EXIT_USAGE
         if isinstance(exc, PermissionError) and exc.filename and not args.debug:
             # A path the user gave (or one inside it) that this account may not read or enter: their input.
@@ -140,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         # A bug of ours: one line for the user, the details with --debug.
-        say(f"launchready: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
+        say(f"launchready: internal error: {type(exc).__name__}: {redact_text(str(exc))} (run with --debug for "
+            "details)")
         return EXIT_USAGE
 
 

@@ -12,6 +12,7 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from launchready_tui.commands.common import (
     EXIT_CANCELLED,
@@ -135,6 +136,10 @@ async def _scan(args: argparse.Namespace) -> int:
         problem = http_url_problem(args.url.strip())
         if problem:
             raise UsageError(f"--url {args.url!r} is not a usable address: {problem}")
+        if urlsplit(args.url.strip()).password:
+            # It would be printed with every finding and progress line, and reports end up in CI logs.
+            raise UsageError("--url carries a password (user:password@); launchready would print it in the "
+                             "report, so give the address without it")
         from launchready_tui.checks.targets import host_of
 
         if not project.domain or project.domain == "localhost.invalid":  # type: ignore[attr-defined]

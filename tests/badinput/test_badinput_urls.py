@@ -52,3 +52,15 @@ async def test_secrets_url_is_refused_before_any_request(tmp_path: Path, url: st
     run = await run_cli("secrets", str(tmp_path), "--url", url, "--nameserver", "127.0.0.1:9")
     assert run.code == 2 and run.out == ""
     assert says in run.err
+
+
+async def test_a_password_in_a_typed_url_never_reaches_stderr_or_the_report(tmp_path: Path) -> None:
+    # Before: `--url https://u:PASSWORD@host/` was echoed in error lines, and a valid one was printed with every
+    # finding and progress line of the report (reports end up in CI logs).
+    run = await run_cli("secrets", str(tmp_path), "--url", "https://u:hunter2pass@127.0.0.1:0/",
+                        "--nameserver", "127.0.0.1:9")
+    assert run.code == 2 and "hunter2pass" not in run.err + run.out
+    run = await run_cli("secrets", str(tmp_path), "--url", "https://u:hunter2pass@shop.test/",
+                        "--nameserver", "127.0.0.1:9")
+    assert run.code == 2 and "carries a password" in run.err
+    assert "hunter2pass" not in run.err + run.out
