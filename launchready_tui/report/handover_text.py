@@ -27,11 +27,20 @@ def fix_headline(fix: str, limit: int = MAX_HEADLINE, more: str = "") -> str:
     goes_on = len(blocks) > 1 or len(steps) > 1 or len(prose) < len(steps[0].splitlines())
     head = " ".join(" ".join(prose).split())
     if len(head) > limit:
-        cut = head[:limit]
-        sentence = max(cut.rfind(". "), cut.rfind("; "))
-        head = cut[: sentence + 1] if sentence > limit // 3 else cut.rsplit(" ", 1)[0].rstrip(",;:") + " …"
+        head = _shorten(head, limit)
         goes_on = True
     if head.endswith(":"):  # it introduces records or a list the reader has not got here
         head = head[:-1]
         goes_on = True
     return head + (more if goes_on else "")
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Cut at the last sentence or clause end that leaves no bracket open ("insurance; —" inside "(…" read as
+    broken), else between words with " …"."""
+    cut = text[:limit]
+    ends = [m.start() for m in re.finditer(r"[.;](?= )", cut)
+            if m.start() > limit // 3 and cut[: m.start()].count("(") == cut[: m.start()].count(")")]
+    if ends:
+        return cut[: ends[-1]] + "."
+    return cut.rsplit(" ", 1)[0].rstrip(",;:(") + " …"

@@ -194,3 +194,11 @@ def test_the_handover_risk_table_names_the_check_before_its_id(tmp_path: Path) -
     md = render_markdown(build_document(HandoverSources(project=Project(domain="acme.example"),
                                                         results={result.id: result})))
     assert "| Rollback steps<br>handover.rollback | ✖ FAIL |" in md
+
+
+def test_a_shortened_fix_never_ends_inside_brackets() -> None:
+    fix = ("At Lab Registrar: renew flawed.test now (several years is cheap insurance; it currently expires "
+           "2026-12-18), turn on auto-renew, check the card on file, and make sure the contact inbox is read.")
+    head = fix_headline(fix, more=DETAIL_HINT).removesuffix(DETAIL_HINT)
+    assert head.count("(") == head.count(")"), head
+    assert not head.endswith((";", "(", "; …")), head
