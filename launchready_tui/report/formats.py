@@ -7,6 +7,7 @@ did not run is listed as ``skipped`` with the reason.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -47,10 +48,26 @@ def counts(results: Iterable[CheckResult]) -> dict[str, int]:
     return tally
 
 
+# scheme://user:PASSWORD@host: a URL typed into the project file (app_url, an endpoint, health_url) may carry one,
+# and checks copy URLs into evidence and summaries. Only the password is masked: fingerprints, hashes and the
+# rest of the evidence are left exactly as the contract shapes them.
+_URL_PASSWORD = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@'\"]*:)([^\s/@'\"]+)(@)")
+
+
+def _without_url_passwords(value: Any) -> Any:
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(r"\1••••\3", value) if "@" in value else value
+    if isinstance(value, dict):
+        return {k: _without_url_passwords(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_url_passwords(v) for v in value]
+    return value
+
+
 def build_report(project: Project, results: list[CheckResult], generated_at: datetime | None = None) -> dict[str, Any]:
     staged = stage_results(results)
     every = [r for _, rows in staged for r in rows]
-    return {
+    return _without_url_passwords({
         "schema": SCHEMA,
         "tool_version": __version__,
         "generated_at": (generated_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -61,7 +78,7 @@ def build_report(project: Project, results: list[CheckResult], generated_at: dat
         ],
         "risks": [r.to_json() for r in rank_risks(results)],
         "counts": counts(every),
-    }
+    })
 
 
 def exceeds(results: Iterable[CheckResult], fail_on: str) -> bool:
