@@ -1,4 +1,10 @@
-"""What the network-touching commands share: options, loading the project, writing output, exit codes."""
+"""What the headless commands share: options, loading the project, writing output, exit codes.
+
+Also the bad-input plumbing every command relies on: option types that refuse values which cannot work
+(``seconds``, ``positive_int``), output paths checked before a long run (``check_output``), stdout that is
+closed, cut short by ``| head`` or not UTF-8 (``headless_streams``, ``write_output``), and Ctrl-C that keeps
+what finished (``cancel_on_sigint``: the command prints the partial report and exits 130).
+"""
 
 from __future__ import annotations
 
@@ -29,8 +35,8 @@ class UsageError(Exception):
 
 
 def seconds(text: str) -> float:
-    """argparse type for a duration: a finite number above zero (0, -1, nan and inf would never time out or
-    time out at once, and both read as a broken product rather than a typo)."""
+    """argparse type for a duration: a finite number above zero. Zero or less times every request out at once,
+    nan and inf never do; either way the report would blame the product for a typo."""
     try:
         value = float(text)
     except ValueError:
