@@ -114,7 +114,7 @@ async def _scan(args: argparse.Namespace) -> int:
     from launchready_tui.checks.secrets.findings import Acceptances
     from launchready_tui.checks.secrets.rules import RuleFileError, build_ruleset, read_rule_file
     from launchready_tui.core import catalogue
-    from launchready_tui.report.formats import build_report, exceeds, render_json
+    from launchready_tui.report.formats import build_report, exceeds, mask_url_passwords, render_json
     from launchready_tui.report.secrets_report import RENDERERS
 
     check_output(args.output, project=args.project)
@@ -153,7 +153,7 @@ async def _scan(args: argparse.Namespace) -> int:
     def progress(ev: object) -> None:
         if args.quiet:
             return
-        kind, cid, text = ev.kind, ev.check_id, ev.text  # type: ignore[attr-defined]
+        kind, cid, text = ev.kind, ev.check_id, mask_url_passwords(ev.text)  # type: ignore[attr-defined]
         if kind == "progress" and text:
             # a terminal gets one line rewritten in place; a CI log gets plain lines (throttled upstream)
             sys.stderr.write(f"\r\x1b[K{cid}: {text}" if tty else f"{cid}: {text}\n")
@@ -176,7 +176,9 @@ async def _scan(args: argparse.Namespace) -> int:
         report["unused_acceptances"] = unused
         text = render_json(report)
     else:
-        text = RENDERERS[args.format](results, unused)
+        # The secrets renderers read findings directly: a user:password@ app_url from the project file is
+        # masked here as build_report masks it for JSON.
+        text = mask_url_passwords(RENDERERS[args.format](results, unused))
     write_output(text, args.output, args.format)
     if cancelled:  # the partial report is out; the exit code says it is partial
         return EXIT_CANCELLED

@@ -54,20 +54,21 @@ def counts(results: Iterable[CheckResult]) -> dict[str, int]:
 _URL_PASSWORD = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@'\"]*:)([^\s/@'\"]+)(@)")
 
 
-def _without_url_passwords(value: Any) -> Any:
+def mask_url_passwords(value: Any) -> Any:
+    """``value`` (text, or lists/dicts of it) with every ``scheme://user:PASSWORD@`` password masked."""
     if isinstance(value, str):
         return _URL_PASSWORD.sub(r"\1••••\3", value) if "@" in value else value
     if isinstance(value, dict):
-        return {k: _without_url_passwords(v) for k, v in value.items()}
+        return {k: mask_url_passwords(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_without_url_passwords(v) for v in value]
+        return [mask_url_passwords(v) for v in value]
     return value
 
 
 def build_report(project: Project, results: list[CheckResult], generated_at: datetime | None = None) -> dict[str, Any]:
     staged = stage_results(results)
     every = [r for _, rows in staged for r in rows]
-    return _without_url_passwords({
+    return mask_url_passwords({
         "schema": SCHEMA,
         "tool_version": __version__,
         "generated_at": (generated_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),

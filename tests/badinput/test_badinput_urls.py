@@ -14,6 +14,7 @@ import yaml
 from badinput_support import run_cli
 
 from launchready_tui.core.project import ProjectError, http_url_problem, parse_project
+from launchready_tui.lab import Lab
 
 BAD = [
     ("https://", "no host name"),
@@ -64,3 +65,20 @@ async def test_a_password_in_a_typed_url_never_reaches_stderr_or_the_report(tmp_
                         "--nameserver", "127.0.0.1:9")
     assert run.code == 2 and "carries a password" in run.err
     assert "hunter2pass" not in run.err + run.out
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif", "json"])
+async def test_a_project_url_with_a_password_is_masked_in_secrets_reports(lab: Lab, tmp_path: Path,
+                                                                          fmt: str) -> None:
+    # Before: app_url https://u:PASSWORD@app… was printed in every finding's location and progress line.
+    data = lab.project_dict(lab.flawed_domain)
+    data["app_url"] = f"https://u:hunter2pass@app.{lab.flawed_domain}"
+    project = tmp_path / "launchready.yaml"
+    project.write_text(yaml.safe_dump(data), encoding="utf-8")
+    empty = tmp_path / "repo"
+    empty.mkdir()
+    run = await run_cli("secrets", str(empty), "--project", str(project), "--no-history", "--format", fmt,
+                        "--url", f"https://{lab.flawed_domain}/")
+    assert run.code == 1, run.err  # the lab's app bundle holds keys
+    assert "hunter2pass" not in run.out + run.err
+    assert f"u:••••@app.{lab.flawed_domain}" in run.out
