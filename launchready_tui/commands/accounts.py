@@ -199,6 +199,12 @@ def _set(args: argparse.Namespace) -> int:
     from launchready_tui.vault import VaultError
     from launchready_tui.vault.accounts import load_record, normalize_service, save_account
 
+    if args.console_url:  # it becomes a link in the handover document: http(s) only, never javascript: or a typo
+        from launchready_tui.core.project import http_url_problem
+
+        problem = http_url_problem(args.console_url.strip())
+        if problem:
+            raise UsageError(f"--console-url {args.console_url!r} is not a usable address: {problem}")
     project, path = load_project_for(args)
     token = _read_token(args)  # before the vault may prompt, so a piped token is read once
     vault = open_vault_for(project, create_id=True)

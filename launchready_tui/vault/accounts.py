@@ -211,8 +211,12 @@ def validate_record(rec: AccountRecord) -> None:
         kind = looks_like_secret(value) if value else None
         if kind or (key == "recovery_location" and len(_CODE_GROUP.findall(value)) >= 4):
             what = kind or "a list of recovery codes"
-            raise VaultError(VaultStatus.INVALID, f"{key.replace('_', ' ')} looks like {what}, not a place. Record "
-                             "WHERE the codes are kept, like \"1Password vault Ops, item 'Cloudflare recovery'\"")
+            if key == "recovery_location":
+                raise VaultError(VaultStatus.INVALID, f"recovery location looks like {what}, not a place. Record "
+                                 "WHERE the codes are kept, like \"1Password vault Ops, item 'Cloudflare recovery'\"")
+            # notes and owner names: the "where the codes are kept" advice made no sense there
+            raise VaultError(VaultStatus.INVALID, f"{key.replace('_', ' ')} looks like {what}; secrets never go in "
+                             "account details (a token: --token-stdin)")
     size = stored_size(rec.to_json())
     if size > 2560:
         longest = max(texts, key=lambda k: len(texts[k]))

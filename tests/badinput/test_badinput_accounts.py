@@ -54,3 +54,22 @@ async def test_vault_none_does_not_claim_anything_was_stored(project: Path) -> N
     assert run.code == 0, run.err
     assert "stored in nothing stored" not in run.err
     assert "payments: details kept for this run only (vault: none)" in run.err
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "notaurl", "https://", "https://dash.example.com:0/"])
+async def test_console_url_must_be_a_web_address(project: Path, url: str) -> None:
+    # Before: any text was stored and became a link in the handover document (javascript: included).
+    before = _text(project)
+    run = await run_cli("accounts", "set", "hosting", "--owner", "Ann", "--console-url", url, "--project",
+                        str(project), env=NO_VAULT)
+    assert run.code == 2 and "--console-url" in run.err and "is not a usable address" in run.err
+    assert _text(project) == before
+
+
+async def test_a_key_in_the_notes_is_refused_with_advice_that_fits_notes(project: Path) -> None:
+    # Before: "notes looks like Stripe key, not a place. Record WHERE the codes are kept …".
+    run = await run_cli("accounts", "set", "hosting", "--owner", "Ann", "--notes", "sk_live_abcdefghijklmnopqrstuvwx",
+                        "--project", str(project), env=NO_VAULT)
+    assert run.code == 2
+    assert "notes looks like" in run.err and "not a place" not in run.err
+    assert "sk_live_abcdefghijklmnopqrstuvwx" not in run.err
