@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from rich.console import Group
+from rich.padding import Padding
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -35,6 +36,14 @@ def _heading(text: str, theme: Mapping[str, str]) -> Text:
 
 def _para(text: str, style: str = "") -> Text:
     return Text(text, style=style)
+
+
+def _hanging(line: str) -> Text | Padding:
+    """An evidence line whose wrapped part keeps its indent: a long URL or path under "findings:" used to
+    continue at column 0, where it read as a new top-level key."""
+    body = line.lstrip(" ")
+    indent = len(line) - len(body)
+    return Padding(Text(body), (0, 0, 0, indent)) if indent else Text(body)
 
 
 
@@ -105,7 +114,7 @@ class CheckDetail(VerticalScroll, can_focus=True):
         r = self._redact
         result = session.results.get(spec.id)
         head = Text.assemble(_heading(r(spec.title), theme), Text(f"  {spec.id}", style="dim"))
-        parts: list[Text] = [head]
+        parts: list[Text | Padding] = [head]
         if spec.id in session.running:
             elapsed = int((time.monotonic() - session.running[spec.id]) * 1000)
             line = session.progress.get(spec.id) or "started"
@@ -124,7 +133,7 @@ class CheckDetail(VerticalScroll, can_focus=True):
         self.scroll_home(animate=False)
 
     def _result_parts(self, result: CheckResult, results: Mapping[str, CheckResult],
-                      theme: Mapping[str, str]) -> list[Text]:
+                      theme: Mapping[str, str]) -> list[Text | Padding]:
         r = self._redact
         line = Text.assemble(status_text(result.status, theme), "  ", Text(r(result.summary)))
         parts = [line]
@@ -135,7 +144,7 @@ class CheckDetail(VerticalScroll, can_focus=True):
             meta.append("BLOCKER: fix before a demo or launch")
         parts.append(_para(r(" · ".join(meta)), "dim"))
         parts += [Text(""), _heading("What we measured", theme)]
-        parts += [_para(r(line)) for line in evidence_lines(result.evidence)]
+        parts += [_hanging(r(line)) for line in evidence_lines(result.evidence)]
         parts += self._why_parts(result.id, None, theme, result)
         return parts
 

@@ -264,3 +264,29 @@ async def test_the_lab_start_error_is_redacted_while_presenting(tmp_path: Path, 
         await pilot.pause()
         text = screen_text(app)
         assert "Permission denied: '~/.cache/launchready-lab'" in text and str(home) not in text
+
+
+async def test_a_wrapped_evidence_line_keeps_its_indent_in_the_detail_pane(tmp_path: Path) -> None:
+    from ui_helpers import fake_result
+
+    from launchready_tui.core import catalogue
+    from launchready_tui.core.model import Status
+
+    spec = catalogue.get("secrets.repo_tree")
+    long_path = "/srv/clients/acme/checkouts/" + "very-long-folder-name/" * 4 + "scripts/seed.js"
+    result = fake_result(spec, Status.FAIL, evidence={"findings": [{"file": long_path, "line": 2}]})
+    app = LaunchReadyApp(tmp_path / "launchready.yaml", project=fake_project(), initial_results=[result],
+                         start_stage=4, runner=FakeRunner(), context_factory=offline_context_factory, remember=False,
+                         built=lambda _id: True)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "stage", None) is not None, what="stage 4")
+        await pilot.pause()
+        body = [ln.split("▕", 1)[-1] for ln in screen_text(app).splitlines()]  # the pane, without the sidebar
+        first = next(i for i, ln in enumerate(body) if "/srv/clients/" in ln)
+        value, wrapped = body[first], body[first + 1]
+        assert "very-long" in wrapped or "seed.js" in wrapped, body[first - 1:first + 3]
+
+        def indent(line: str) -> int:
+            return len(line) - len(line.lstrip(" "))
+
+        assert indent(wrapped) == indent(value) > 2, (value, wrapped)  # under its key, not at the pane's edge
