@@ -98,31 +98,34 @@ def find_segments(text: str) -> list[Segment]:
 def _base64_and_hex(text: str) -> list[Segment]:
     raw = text.encode("latin-1", "replace")  # one byte per character, so offsets stay character offsets
     classes = raw.translate(_B64_CLASS)
-    runs: list[tuple[int, int]] = []
-    pos = classes.find(_B64_NEEDLE)
-    while pos >= 0:
-        end = classes.find(b" ", pos + MIN_BASE64)
-        if end < 0:
-            end = len(classes)
-        runs.append((pos, end))  # pos is the run's start: the search resumed after a non-alphabet byte
-        pos = classes.find(_B64_NEEDLE, end)
+    size = len(classes)
     out: list[Segment] = []
-    for start, end in runs:
+    find = classes.find
+    pos = find(_B64_NEEDLE)
+    # One pass, cheapest tests first: a 5 MB bundle has ~14,000 runs and almost none decode to text.
+    while pos >= 0:
+        start = pos  # a run's start: the search resumed after a non-alphabet byte
+        end = find(b" ", start + MIN_BASE64)
+        if end < 0:
+            end = size
+        pos = find(_B64_NEEDLE, end)
+        length = end - start
         if out and start < out[-1].end:
             continue  # inside a wrapped value joined below
-        if end - start in _WRAP_WIDTHS:
+        if length in _WRAP_WIDTHS:
             joined = _join_wrapped(text, classes, start, end)
             if joined is not None:
                 out.append(joined)
                 continue
-        chunk = raw[start:end]  # bytes: C-speed tests below (runs are ASCII, so bytes == characters)
-        hex_hit = _HEX_RUN.search(chunk) if end - start >= MIN_HEX else None
-        if hex_hit is not None:
-            decoded = _decode_hex(hex_hit.group().decode("ascii"))
-            if decoded is not None:
-                out.append(Segment(start + hex_hit.start(), start + hex_hit.end(), decoded, "hex"))
-                continue
-        if chunk[::4].translate(None, _HEADS) or len(chunk.translate(None, _LIKELY)) == end - start:
+        if length >= MIN_HEX:
+            hex_hit = _HEX_RUN.search(raw, start, end)
+            if hex_hit is not None:
+                decoded = _decode_hex(hex_hit.group().decode("ascii"))
+                if decoded is not None:
+                    out.append(Segment(hex_hit.start(), hex_hit.end(), decoded, "hex"))
+                    continue
+        # (bytes, C-speed: runs are ASCII, so bytes == characters)
+        if raw[start:end:4].translate(None, _HEADS) or len(raw[start:end].translate(None, _LIKELY)) == length:
             continue  # cannot decode to ASCII, or looks like an identifier (gitleaks' likelyBase64Chars)
         seg_end = _with_padding(text, end)
         decoded = _decode_base64(text[start:seg_end])
