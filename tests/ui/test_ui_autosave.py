@@ -115,7 +115,9 @@ async def test_a_broken_project_file_is_shown_and_never_overwritten(tmp_path: Pa
     path.write_text(broken)
     app = app_for(path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ProjectErrorScreen), what="the error screen")
+        # the screen is pushed before its first paint: wait for the words, not just the screen object
+        await wait_until(pilot, lambda: isinstance(app.screen, ProjectErrorScreen)
+                         and "Nothing was changed" in screen_text(app), what="the error screen")
         text = screen_text(app)
         assert "could not be read" in text and "line 5" in text and "Nothing was changed" in text
         await pilot.press("enter")  # "Quit and fix the file"
