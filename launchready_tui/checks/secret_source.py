@@ -65,8 +65,14 @@ def _vault_get(project: Any, key: str) -> str | None:
     vault = opener.open_vault(pid)
     if vault.mode == "none":  # "no secrets" choice: values live in the wizard's memory only
         return None
-    value = vault.store.get(key)
-    return value if isinstance(value, str) else None
+    # `accounts set NAME --token-stdin` keeps one secret per account, as token:NAME; the checks ask for
+    # webhook:slack or secret:ai_token, so the account's token answers for them too.
+    kind, _, account = key.partition(":")
+    for entry in (key, f"token:{account}") if kind in ("webhook", "secret") else (key,):
+        value = vault.store.get(entry)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 async def read_secret(ctx: CheckContext, key: str) -> SecretLookup:
@@ -93,5 +99,10 @@ async def read_secret(ctx: CheckContext, key: str) -> SecretLookup:
 
 def how_to_provide(key: str) -> str:
     """One sentence telling the founder where to put the secret."""
-    return (f"store it in the vault as {key} (wizard, or `launchready accounts set … --token-stdin`), or set the "
+    if key == "webhook:slack":
+        return ("paste it in the wizard's test-alert panel (kept for the session only), store it with "
+                "`launchready accounts set slack --owner NAME --token-stdin` (paste the webhook URL), or set the "
+                f"environment variable {env_name(key)} for a headless run")
+    service = key.partition(":")[2]
+    return (f"store it with `launchready accounts set {service} --owner NAME --token-stdin`, or set the "
             f"environment variable {env_name(key)} for a headless run")

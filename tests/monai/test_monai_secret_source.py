@@ -44,3 +44,30 @@ async def test_environment_fallback_and_names(monkeypatch: pytest.MonkeyPatch) -
     assert env_name("token:uptimerobot") == "LAUNCHREADY_UPTIMEROBOT_API_KEY"
     missing = await read_secret(_ctx("version: 1\ndomain: acme.example\n"), "token:betterstack")
     assert not missing.found and missing.where == ""
+
+
+async def test_a_webhook_stored_with_accounts_set_reaches_the_alert_check(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check's advice works as written: `accounts set slack --token-stdin` (real CLI, real file vault)."""
+    import os
+    import subprocess
+    import sys
+
+    from launchready_tui.checks.secret_source import how_to_provide
+
+    env = {**os.environ, "LAUNCHREADY_VAULT": "file", "LAUNCHREADY_VAULT_PASSPHRASE": "correct horse battery staple",
+           "XDG_DATA_HOME": str(tmp_path / "data")}
+    for key, value in env.items():
+        if key.startswith(("LAUNCHREADY_VAULT", "XDG_DATA_HOME")):
+            monkeypatch.setenv(key, value)
+    project = tmp_path / "launchready.yaml"
+    project.write_text("version: 1\ndomain: acme.example\n")
+    advice = how_to_provide("webhook:slack")
+    assert "`launchready accounts set slack --owner NAME --token-stdin`" in advice
+    done = subprocess.run([sys.executable, "-m", "launchready_tui", "accounts", "set", "slack", "--owner", "Ann",
+                           "--token-stdin", "--project", str(project)], input="https://hooks.lab.test/services/good\n",
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "hooks.lab.test/services/good" not in done.stdout + done.stderr + project.read_text()
+    found = await read_secret(_ctx(project.read_text()), "webhook:slack")
+    assert (found.value, found.where) == ("https://hooks.lab.test/services/good", "vault")
