@@ -39,16 +39,17 @@ before round 2 (commit 2edb689^, run through the same script) in brackets:
 * working tree, 1,764 files / 17 MB: 0.5-0.8 s, 119-193x faster than detect-secrets (17x).
 * 5 MB one-line bundle: synthetic 0.18-0.40 s (3.0 s), real minified JS 0.10-0.21 s (0.95 s); 3/3 keys.
 
-Round 3 (decoding + dense work), same VM, load average 2-3.3 from other sessions, ``--runs 5 --skip tree
---baseline DIR`` with DIR = the package as it was before the round, three runs:
-* history, realistic: 54-70 % of raw git log, the baseline in the same runs 50-73 %; dense: 35-42 %,
-  baseline 32-45 %. Wall times on this busy VM move ±20 % run to run, more than the change. Steadier,
-  the engine alone over the same fragments (``git log`` parsed once, 5 passes, CPU medians, fresh
-  processes side by side): dense 0.85-0.88 s -> 0.75-0.77 s (-12 %, decoding included; -20 % without),
-  identical 8,884 hits; realistic 0.31 s -> 0.40 s (+0.09 s: decoding, ~4.5 ms per MB of patches).
-* 5 MB bundles: synthetic 0.18-0.20 s, real JS 0.12 s; the baseline's time x0.95-1.10 (decoding costs
-  ~25 ms of the real bundle's 14,000 base64-shaped runs); 12/12 keys planted encoded (base64 in atob,
-  data: URL, hex, percent-encoded) found.
+Round 3 (decoding + dense work), same VM, load average 1.6-3.3 from other sessions, two runs of
+``--runs 5 --skip tree --baseline DIR`` (DIR = the package before the round; both engines in fresh
+processes, interleaved):
+* dense worst case: 34-52 % of raw git log vs the baseline's 31-42 % (1.11-1.25x its speed); CPU of
+  the scanning process -9 to -11 %, the rules alone -13 to -14 % (0.89-0.92 s -> 0.77-0.79 s), same
+  8,884 hits. Decoding is included: the rules alone without it are -20 %.
+* realistic: 68-69 % of raw vs 74-79 % (0.87-0.92x): decoding costs +0.08-0.1 s CPU over 25 MB of
+  patches (the rules alone +31 %); still above the 50 % target.
+* 5 MB bundles: synthetic 0.19 s (1.03-1.04x the baseline's time), real JS 0.12 s vs 0.10 s (1.24-1.26x:
+  ~25 ms to look at its ~14,000 base64-shaped runs); 12/12 keys planted encoded found (base64 in atob,
+  data: URL, hex, percent-encoded). Wall times on this VM move ±20 % run to run: trust the CPU lines.
 
     .venv/bin/python bench/secrets_bench.py [--commits 4000] [--runs 5] [--ds-runs 1] [--repo PATH]
         [--baseline DIR] [--worker auto|off|N]
