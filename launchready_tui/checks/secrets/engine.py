@@ -13,9 +13,15 @@ Where the time goes, and what we do about it (measured with bench/secrets_bench.
   ``finditer``) and rules whose literal sits behind ``\\b`` or a group (jwt, database URLs) — with results
   identical to ``finditer``. Their literals ride along in the keyword pass, so one Aho-Corasick pass
   yields both the prefilter and the anchors; that pass is now the largest cost (~25 ns a character).
-* generic-api-key's 1,446 stopwords are checked with an automaton (rules.Allowlist).
+* generic-api-key's 1,446 stopwords are checked with an automaton (rules.Allowlist), its 29-branch
+  "not a secret" context regex mostly as a word automaton (litset.py), and a list's other regexes as one.
+* Entropy is at most log2(distinct characters): a secret with few distinct ones is dropped without the sum.
 * Lower-casing is ASCII-only when full lower-casing would change the length (``İ``), so keyword
   offsets stay offsets into the original text; rules compile with ``re.ASCII``, so nothing is lost.
+
+Encoded secrets: after the plain pass, ``decode.py`` finds base64 / hex / percent-encoded segments,
+rescans their decoded text with the same rules and reports what is new at the encoded span
+(``Match.encoding``, ``Match.depth``); ``decode_depth=0`` turns that off.
 
 Big one-line blobs (minified bundles): anchored rules run exactly over the whole text; the others
 (patterns that open with a plain literal, which ``re`` finds quickly by itself) only see windows around
