@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,19 +23,24 @@ from ui_helpers import screen_text, wait_until  # noqa: E402
 pytest.importorskip("textual")
 
 
-async def test_load_chart_runs_the_plan_live_and_shows_the_note(lab: Lab, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def stage6_app(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **load: Any) -> Any:
+    """The real wizard on stage 6 of a project wired to the lab's good.test, with this load plan saved."""
     from launchready_tui.app import LaunchReadyApp
-    from launchready_tui.screens.panels.load_chart import LoadChartPanel
 
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     data = lab.project_dict("good.test")
-    data["load"] = {"confirmed_targets": [], "users": [3, 6], "step_seconds": 1.5, "warmup_seconds": 0,
-                    "think_ms": 300}
+    data["load"] = {"confirmed_targets": [], "warmup_seconds": 0, "think_ms": 300, **load}
     project, _ = parse_project(yaml.safe_dump(data))
     path = tmp_path / "launchready.yaml"
     path.write_text(yaml.safe_dump(data))
-    app = LaunchReadyApp(path, project=project, start_stage=6, remember=False, lab_mode="loop")
+    return LaunchReadyApp(path, project=project, start_stage=6, remember=False, lab_mode="loop")
+
+
+async def test_load_chart_runs_the_plan_live_and_shows_the_note(lab: Lab, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from launchready_tui.screens.panels.load_chart import LoadChartPanel
+
+    app = stage6_app(lab, tmp_path, monkeypatch, users=[3, 6], step_seconds=1.5)
     async with app.run_test(size=(130, 45)) as pilot:
         await pilot.pause()
         panel = app.screen.query_one(LoadChartPanel)
@@ -68,18 +74,10 @@ async def test_stop_mid_run_keeps_partial_results(key: str, lab: Lab, tmp_path: 
     """x (Stop, keep results) and Esc (the screen's cancel) both end the generator and keep what it measured."""
     import time
 
-    from launchready_tui.app import LaunchReadyApp
     from launchready_tui.checks import load as load_checks
     from launchready_tui.screens.panels.load_chart import LoadChartPanel
 
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    data = lab.project_dict("good.test")
-    data["load"] = {"confirmed_targets": [], "users": [3, 6, 9], "step_seconds": 20, "warmup_seconds": 0,
-                    "think_ms": 300}
-    project, _ = parse_project(yaml.safe_dump(data))
-    path = tmp_path / "launchready.yaml"
-    path.write_text(yaml.safe_dump(data))
-    app = LaunchReadyApp(path, project=project, start_stage=6, remember=False, lab_mode="loop")
+    app = stage6_app(lab, tmp_path, monkeypatch, users=[3, 6, 9], step_seconds=20)
     async with app.run_test(size=(130, 45)) as pilot:
         await pilot.pause()
         panel = app.screen.query_one(LoadChartPanel)
