@@ -154,3 +154,15 @@ def test_twenty_thousand_commits_progress_and_cancel(tmp_path: Path, rules) -> N
     timer.cancel()
     leftover = subprocess.run(["pgrep", "-f", f"-C {repo} --no-pager log"], capture_output=True)
     assert leftover.stdout.strip() == b"" or os.name != "posix"
+
+
+def test_a_history_git_cannot_walk_is_an_error_not_an_empty_pass(make_repo: Callable[..., Path],
+                                                                 rules) -> None:  # type: ignore[no-untyped-def]
+    """Missing objects: git rev-list fails; '0 of 0 commits, no keys' would be a pass for unread history."""
+    from launchready_tui.checks.secrets.gitcmd import GitError
+
+    repo = make_repo({"a.txt": "one\n"}, {"b.txt": "two\n"}, name="broken")
+    parent = git(repo, "rev-parse", "HEAD~1").strip()
+    (repo / ".git" / "objects" / parent[:2] / parent[2:]).unlink()  # the first commit's object is gone
+    with pytest.raises(GitError, match="git rev-list failed"):
+        scan_history(repo, Scanner(rules), Control())

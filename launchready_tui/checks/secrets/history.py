@@ -92,11 +92,9 @@ def log_command(repo: Path, merges: bool = False) -> list[str]:
 
 
 def count_commits(repo: Path) -> int:
-    proc = run_git(repo, "rev-list", "--all", "--count", check=False)
-    try:
-        return int(proc.stdout.strip() or 0)
-    except ValueError:
-        return 0
+    """Commits reachable from any ref. Raises GitError when git cannot walk them (missing or corrupt
+    objects): "0 of 0 commits, no keys" would be a pass for a history nobody read."""
+    return int(run_git(repo, "rev-list", "--all", "--count").stdout.strip() or 0)
 
 
 def scan_history(repo: Path, scanner: Scanner, control: Control, *, merges: bool = False,
