@@ -234,6 +234,8 @@ def is_quick(ctx: CheckContext) -> bool:
 
 
 def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool):  # YAML `true` is not 1 second
+        raise PlanError(f"{what} must be a number, not {str(value).lower()}")
     try:
         return float(value)
     except (TypeError, ValueError):

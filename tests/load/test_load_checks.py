@@ -122,6 +122,9 @@ async def test_zero_users_and_negative_durations_are_errors_with_reasons(load_co
     async with load_context("good.test", users=[5], max_ai_requests="lots") as ctx:
         res = await run_all(ctx)
     assert "load.max_ai_requests must be a whole number of AI calls, not 'lots'" in res["load.capacity"].summary
+    async with load_context("good.test", users=[5], step_seconds=True) as ctx:
+        res = await run_all(ctx)
+    assert "--step-seconds must be a number, not true" in res["load.capacity"].summary
     async with load_context("good.test", rates="fast") as ctx:
         res = await run_all(ctx)
     assert "load.rates must be a list of arrivals per second" in res["load.capacity"].summary
