@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Any
 
 import pytest
-from textual.app import App, ComposeResult
+from support.panel_host import FakeHost, PanelApp, rendered
 from textual.widgets import Button, TextArea
 
-from launchready_tui.core import stages
-from launchready_tui.core.project import Project
-from launchready_tui.core.redact import redact_text
 from launchready_tui.screens.panels import PANELS, load_panels
 from launchready_tui.screens.panels.email_headers import DidItLandPanel
 
@@ -26,38 +22,6 @@ From: "[bold red]Acme[/]" <hello@acme.example>
 """
 
 
-class _Host:
-    def __init__(self, stage_number: int) -> None:
-        self.project = Project(domain="acme.example")
-        self.stage = stages.get(stage_number)
-        self.answers: dict[str, Any] = {}
-        self.reruns: list[list[str]] = []
-        self.presenter = False
-
-    def redact(self, text: str) -> str:
-        return ("[P] " if self.presenter else "[R] ") + redact_text(text, presenter=self.presenter)
-
-    def set_answer(self, key: str, value: Any) -> None:
-        self.answers[key] = value
-        self.project.answers[key] = value
-
-    def run_checks(self, ids: list[str]) -> None:
-        self.reruns.append(list(ids))
-
-
-class _PanelApp(App[None]):
-    def __init__(self, host: _Host) -> None:
-        super().__init__()
-        self.host = host
-
-    def compose(self) -> ComposeResult:
-        yield DidItLandPanel(self.host)  # type: ignore[arg-type]
-
-
-def _text(app: App[None], selector: str) -> str:
-    return str(app.query_one(selector).render())
-
-
 def test_registered_for_stages_1_and_7() -> None:
     for stage in (1, 7):
         assert "launchready_tui.screens.panels.email_headers:DidItLandPanel" in PANELS[stage]
@@ -67,16 +31,16 @@ def test_registered_for_stages_1_and_7() -> None:
 
 async def test_paste_explain_and_use_the_selector(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    host = _Host(1)
-    app = _PanelApp(host)
+    host = FakeHost(stage=1, tag_redactions=True)
+    app = PanelApp(DidItLandPanel, host)
     async with app.run_test(size=(120, 50)) as pilot:
         app.query_one("#headers-input", TextArea).text = HEADERS
         await pilot.click("#headers-explain")
         await pilot.pause()
-        verdict = _text(app, "#headers-verdict")
+        verdict = rendered(app, "#headers-verdict")
         assert verdict.startswith("[R] ✔ It landed authenticated")
         assert "-authenticated" in app.query_one("#headers-verdict").classes
-        lines = _text(app, "#headers-lines")
+        lines = rendered(app, "#headers-lines")
         assert "DKIM passed" in lines and "[R]" in lines
         button = app.query_one("#headers-use-selector", Button)
         assert not button.disabled and "'google'" in str(button.label)
@@ -84,27 +48,27 @@ async def test_paste_explain_and_use_the_selector(monkeypatch: pytest.MonkeyPatc
         await pilot.pause()
         assert host.answers == {"email.header_selectors": ["google"]}  # the selector only, never the headers
         assert host.reruns == [["email.summary"]]
-        assert "saved the DKIM selector" in _text(app, "#headers-status")
+        assert "saved the DKIM selector" in rendered(app, "#headers-status")
         await pilot.click("#headers-clear")
         await pilot.pause()
-        assert app.query_one("#headers-input", TextArea).text == "" and _text(app, "#headers-verdict") == ""
+        assert app.query_one("#headers-input", TextArea).text == "" and rendered(app, "#headers-verdict") == ""
 
 
 async def test_presenter_mode_and_markup(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    host = _Host(7)
-    app = _PanelApp(host)
+    host = FakeHost(stage=7, tag_redactions=True)
+    app = PanelApp(DidItLandPanel, host)
     pasted = ("Authentication-Results: mx.example.net; dkim=fail header.d=[b]evil[/b].example\n"
               "Received-SPF: fail (x) envelope-from=boss@acme.example;\nFrom: boss@acme.example\n")
     async with app.run_test(size=(120, 50)) as pilot:
         app.query_one("#headers-input", TextArea).text = pasted
         await pilot.click("#headers-explain")
         await pilot.pause()
-        before = _text(app, "#headers-verdict") + _text(app, "#headers-lines")
+        before = rendered(app, "#headers-verdict") + rendered(app, "#headers-lines")
         host.presenter = True
         app.query_one(DidItLandPanel).presenter_changed(True)
         await pilot.pause()
-        after = _text(app, "#headers-verdict") + _text(app, "#headers-lines")
+        after = rendered(app, "#headers-verdict") + rendered(app, "#headers-lines")
     assert before.startswith("[R] ✖ Not authenticated")
     assert "[b]evil[/b].example" in before  # pasted text is shown as text, never as styling
     assert after.startswith("[P] ✖ Not authenticated")  # re-rendered through host.redact in presenter mode

@@ -6,9 +6,9 @@ and, for the export, the check context on the lab are all real.
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import AsyncIterator, Callable
+import sys
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,83 +17,27 @@ import keyring
 import pytest
 from handover_helpers import MemoryKeyring, write_lab_project
 from keyring.backends import fail
-from rich.console import Console
-from textual.app import App, ComposeResult
+from support.panel_host import FakeHost, PanelApp, rendered
+from textual.app import App
 from textual.widgets import Button, Checkbox, DataTable, Input, Select
 
 from launchready_tui.checks.base import CheckContext, CheckOptions
 from launchready_tui.checks.context import check_context
-from launchready_tui.core.model import CheckResult
 from launchready_tui.core.project import Project, load_project, save_project
-from launchready_tui.core.redact import redact_text
 from launchready_tui.lab.server import Lab
 from launchready_tui.screens.panels import PANELS, load_panels
 from launchready_tui.screens.panels.accounts import AccountsPanel
 from launchready_tui.vault.choice import config_path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui"))  # the wizard tests' helpers
+
+from ui_helpers import screen_text, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 OWNER = "Canaryowner-7f3a"
 LOGIN = "canary.login@gmail.com"
 RECOVERY = "CanaryVault-Ops-9d1e"
-
-
-class _Session:
-    def __init__(self, project: Project, path: Path) -> None:
-        self.project, self.path = project, path
-        self.results: dict[str, CheckResult] = {}
-
-    def save(self) -> str | None:
-        save_project(self.project, self.path)
-        return None
-
-    def record(self, result: CheckResult) -> None:
-        self.results[result.id] = result
-
-
-class _Host:
-    def __init__(self, project: Project, path: Path, ctx: CheckContext | None, presenter: bool = False) -> None:
-        self.project, self.project_path, self._ctx, self.presenter = project, path, ctx, presenter
-        self.session = _Session(project, path)
-        self.reruns: list[list[str]] = []
-
-    def redact(self, text: str) -> str:
-        return redact_text(text, presenter=self.presenter)
-
-    def set_answer(self, key: str, value: Any) -> None:
-        self.project.answers[key] = value
-
-    def run_checks(self, ids: list[str]) -> None:
-        self.reruns.append(list(ids))
-
-    async def check_context(self) -> CheckContext:
-        assert self._ctx is not None
-        return self._ctx
-
-
-class _PanelApp(App[None]):
-    def __init__(self, host: _Host) -> None:
-        super().__init__()
-        self.host = host
-
-    def compose(self) -> ComposeResult:
-        yield AccountsPanel(self.host)  # type: ignore[arg-type]
-
-
-def screen_text(app: App[Any]) -> str:
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text().replace("\xa0", " ")
-
-
-async def until(pilot: Any, cond: Callable[[], bool], what: str, timeout: float = 20) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"timed out waiting for {what} (vault: {status(pilot.app)})"
-        await pilot.pause(0.05)
 
 
 async def press(pilot: Any, button: str) -> None:
@@ -103,7 +47,12 @@ async def press(pilot: Any, button: str) -> None:
 
 
 def status(app: App[Any], widget: str = "#vault-status") -> str:
-    return str(app.query_one(widget).render())
+    return rendered(app, widget)
+
+
+def vault_settled(app: App[Any]) -> bool:
+    """The vault line names a backend and is no longer opening or waiting."""
+    return "Vault:" in status(app) and "opening" not in status(app) and "waiting" not in status(app)
 
 
 @asynccontextmanager
@@ -133,15 +82,16 @@ async def test_panel_is_registered_for_stage_7() -> None:
 async def test_keyring_save_shows_and_shares_with_checks(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
     project, path = make_project(tmp_path)
     async with offline_ctx(project, tmp_path) as ctx:
-        host = _Host(project, path, ctx)
-        app = _PanelApp(host)
+        host = FakeHost(project, path=path, ctx=ctx)
+        app = PanelApp(AccountsPanel, host)
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: "MemoryKeyring" in status(app) or "in-memory" in status(app), "the vault")
+            await wait_until(pilot, lambda: "MemoryKeyring" in status(app) or "in-memory" in status(app),
+                             what="the vault")
             fill(app, "registrar", owner=OWNER, backup="Bob Stone", login=LOGIN, recovery=RECOVERY,
                  **{"verified-by": "Bob Stone"})
             app.query_one("#twofa", Select).value = "yes"
             await press(pilot, "#save")
-            await until(pilot, lambda: "saved registrar" in status(app, "#form-status"), "the save")
+            await wait_until(pilot, lambda: "saved registrar" in status(app, "#form-status"), what="the save")
             assert OWNER in screen_text(app)  # outside presenter mode the owner is shown
             assert ctx.options.extra.get("vault") is not None  # stage-7 checks can read the details now
     pid = load_project(path)[0].extra["project_id"]
@@ -155,19 +105,17 @@ async def test_keyring_save_shows_and_shares_with_checks(tmp_path: Path, memory_
 async def test_presenter_mode_never_shows_vault_values(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
     project, path = make_project(tmp_path)
     async with offline_ctx(project, tmp_path) as ctx:
-        app = _PanelApp(_Host(project, path, ctx))
+        app = PanelApp(AccountsPanel, FakeHost(project, path=path, ctx=ctx))
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: "Vault:" in status(app) and "opening" not in status(app)
-                        and "waiting" not in status(app), "the vault")
+            await wait_until(pilot, lambda: vault_settled(app), what="the vault")
             fill(app, "dns", owner=OWNER, login=LOGIN, recovery=RECOVERY)
             await press(pilot, "#save")
-            await until(pilot, lambda: "saved dns" in status(app, "#form-status"), "the save")
+            await wait_until(pilot, lambda: "saved dns" in status(app, "#form-status"), what="the save")
     project = load_project(path)[0]
     async with offline_ctx(project, tmp_path) as ctx:
-        app = _PanelApp(_Host(project, path, ctx, presenter=True))
+        app = PanelApp(AccountsPanel, FakeHost(project, path=path, ctx=ctx, presenter=True))
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: "Vault:" in status(app) and "opening" not in status(app)
-                        and "waiting" not in status(app), "the vault")
+            await wait_until(pilot, lambda: vault_settled(app), what="the vault")
             table = app.query_one(DataTable)
             table.focus()
             table.move_cursor(row=1)  # dns
@@ -186,9 +134,9 @@ async def test_no_keyring_offers_the_choice_then_the_encrypted_file(tmp_path: Pa
     monkeypatch.setenv("LAUNCHREADY_VAULT_FILE", str(tmp_path / "vault.enc"))
     project, path = make_project(tmp_path)
     async with offline_ctx(project, tmp_path) as ctx:
-        app = _PanelApp(_Host(project, path, ctx))
+        app = PanelApp(AccountsPanel, FakeHost(project, path=path, ctx=ctx))
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: "unavailable" in status(app), "the refusal")
+            await wait_until(pilot, lambda: "unavailable" in status(app), what="the refusal")
             assert app.query_one("#vault-choice").has_class("shown")
             assert "plain text" in status(app) and "dbus-run-session" in status(app)
             await press(pilot, "#choose-file")
@@ -196,14 +144,14 @@ async def test_no_keyring_offers_the_choice_then_the_encrypted_file(tmp_path: Pa
             assert passphrase.password  # typed characters are masked
             passphrase.value = "short"
             await press(pilot, "#unlock")
-            await until(pilot, lambda: "at least 8" in status(app), "the passphrase rule: " + status(app))
+            await wait_until(pilot, lambda: "at least 8" in status(app), what="the passphrase rule: " + status(app))
             passphrase.value = "correct horse battery"
             await press(pilot, "#unlock")
-            await until(pilot, lambda: "encrypted file" in status(app), "the encrypted file")
+            await wait_until(pilot, lambda: "encrypted file" in status(app), what="the encrypted file")
             assert passphrase.value == ""  # not kept in the widget
             fill(app, "hosting", owner="Ann")
             await press(pilot, "#save")
-            await until(pilot, lambda: "saved hosting" in status(app, "#form-status"), "the save")
+            await wait_until(pilot, lambda: "saved hosting" in status(app, "#form-status"), what="the save")
     assert "backend: file" in config_path().read_text()  # the choice is remembered (user config, not the project)
     assert "backend" not in path.read_text() and "correct horse" not in path.read_text()  # choice: user config only
     assert (tmp_path / "vault.enc").is_file() and b"Ann" not in (tmp_path / "vault.enc").read_bytes()
@@ -219,15 +167,15 @@ async def test_wrong_passphrase_asks_again_and_loses_nothing(tmp_path: Path, mon
     remember("file", vault_file)
     project, path = make_project(tmp_path)
     async with offline_ctx(project, tmp_path) as ctx:
-        app = _PanelApp(_Host(project, path, ctx))
+        app = PanelApp(AccountsPanel, FakeHost(project, path=path, ctx=ctx))
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: "needs its passphrase" in status(app), "the passphrase request")
+            await wait_until(pilot, lambda: "needs its passphrase" in status(app), what="the passphrase request")
             assert app.query_one("#passphrase-row").has_class("shown")
             assert not app.query_one("#vault-choice").has_class("shown")
             app.query_one("#remember-choice", Checkbox).value = False
             app.query_one("#passphrase", Input).value = "wrong horse battery"
             await press(pilot, "#unlock")
-            await until(pilot, lambda: "wrong passphrase" in status(app), "the refusal")
+            await wait_until(pilot, lambda: "wrong passphrase" in status(app), what="the refusal")
             assert app.query_one("#passphrase-row").has_class("shown")
     assert vault_file.read_bytes() == before
 
@@ -236,9 +184,9 @@ async def test_locked_keyring_says_so_and_offers_the_file(tmp_path: Path, memory
     memory_keyring.locked = True
     project, path = make_project(tmp_path)
     async with offline_ctx(project, tmp_path) as ctx:
-        app = _PanelApp(_Host(project, path, ctx))
+        app = PanelApp(AccountsPanel, FakeHost(project, path=path, ctx=ctx))
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: "locked" in status(app), "the locked message")
+            await wait_until(pilot, lambda: "locked" in status(app), what="the locked message")
             assert "unlock" in status(app).lower()
             assert app.query_one("#vault-choice").has_class("shown")
             fill(app, "dns", owner="Ann")
@@ -251,22 +199,25 @@ async def test_export_from_the_panel_asks_before_replacing(lab: Lab, tmp_path: P
     path = tmp_path / "launchready.yaml"
     project = write_lab_project(lab, path)
     async with check_context(project, tmp_path) as ctx:
-        host = _Host(project, path, ctx)
-        app = _PanelApp(host)
+        host = FakeHost(project, path=path, ctx=ctx)
+        app = PanelApp(AccountsPanel, host)
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: "in-memory test keyring" in status(app), "the vault")
+            await wait_until(pilot, lambda: "in-memory test keyring" in status(app), what="the vault")
             await press(pilot, "#export")
-            await until(pilot, lambda: "written to" in status(app, "#export-status"), "the export", 60)
+            await wait_until(pilot, lambda: "written to" in status(app, "#export-status"),
+                             timeout=60, what="the export")
             folder = tmp_path / "handover"
             written = sorted(p.suffix for p in folder.iterdir())
             assert written == [".html", ".md", ".pdf"]
             md = next(folder.glob("*.md"))
             md.write_text("edited")
             await press(pilot, "#export")
-            await until(pilot, lambda: "already exist" in status(app, "#export-status"), "the refusal", 60)
+            await wait_until(pilot, lambda: "already exist" in status(app, "#export-status"),
+                             timeout=60, what="the refusal")
             assert md.read_text() == "edited" and app.query_one("#replace-row").has_class("shown")
             await press(pilot, "#replace")
-            await until(pilot, lambda: "written to" in status(app, "#export-status"), "the replacement", 60)
+            await wait_until(pilot, lambda: "written to" in status(app, "#export-status"),
+                             timeout=60, what="the replacement")
             assert md.read_text().startswith("# Handover: Good Co (lab)")
             assert host.session.results["handover.export"].status.value == "pass"
             assert "handover_export" not in ctx.options.extra
@@ -283,8 +234,8 @@ async def test_refs_missing_from_the_vault_are_shown(tmp_path: Path, memory_keyr
     save_project(project, path)
     memory_keyring.values.clear()  # deleted outside launchready (e.g. in Seahorse)
     async with offline_ctx(project, tmp_path) as ctx:
-        app = _PanelApp(_Host(project, path, ctx))
+        app = PanelApp(AccountsPanel, FakeHost(project, path=path, ctx=ctx))
         async with app.run_test(size=(140, 60)) as pilot:
-            await until(pilot, lambda: "Missing from the vault" in status(app, "#form-status"), "the warning")
+            await wait_until(pilot, lambda: "Missing from the vault" in status(app, "#form-status"), what="the warning")
             assert "account:dns" in status(app, "#form-status")
     assert "account:dns" in path.read_text()  # the ref is kept, not silently dropped

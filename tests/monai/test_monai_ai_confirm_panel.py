@@ -4,11 +4,10 @@ AI checks for the session and re-runs them; the plan shown is the checks' own sk
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from textual.app import App, ComposeResult
+from support.panel_host import FakeHost, PanelApp
 from textual.widgets import Button, Static
 
 from launchready_tui.checks.base import CheckOptions
@@ -17,41 +16,10 @@ from launchready_tui.checks.runner import run_one
 from launchready_tui.core import catalogue
 from launchready_tui.core.model import Status
 from launchready_tui.core.project import parse_project
-from launchready_tui.core.redact import redact_text
 from launchready_tui.lab.server import Lab
 from launchready_tui.screens.panels.ai_confirm import AI_CHECKS, AiConfirmPanel
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
-
-
-class _Host:
-    def __init__(self, project: Any, ctx: Any, results: dict[str, Any]) -> None:
-        self.project = project
-        self._ctx = ctx
-        self.results = results
-        self.reruns: list[list[str]] = []
-        self.presenter = False
-
-    def redact(self, text: str) -> str:
-        return redact_text(text)
-
-    def set_answer(self, key: str, value: Any) -> None:
-        raise AssertionError("the AI OK is never stored in the project file")
-
-    def run_checks(self, ids: list[str]) -> None:
-        self.reruns.append(list(ids))
-
-    async def check_context(self) -> Any:
-        return self._ctx
-
-
-class _PanelApp(App[None]):
-    def __init__(self, host: _Host) -> None:
-        super().__init__()
-        self.host = host
-
-    def compose(self) -> ComposeResult:
-        yield AiConfirmPanel(self.host)  # type: ignore[arg-type]
 
 
 async def test_confirm_enables_and_reruns_the_ai_checks(lab: Lab, tmp_path: Path,
@@ -61,8 +29,9 @@ async def test_confirm_enables_and_reruns_the_ai_checks(lab: Lab, tmp_path: Path
     async with check_context(project, tmp_path, options=CheckOptions()) as ctx:
         before = await run_one(catalogue.get("ai.prompt_injection"), ctx)
         assert before.status is Status.SKIPPED  # no OK yet: nothing sent
-        host = _Host(project, ctx, {"ai.prompt_injection": before})
-        app = _PanelApp(host)
+        host = FakeHost(project, ctx=ctx, results={"ai.prompt_injection": before},
+                        refuse_answers="the AI OK is never stored in the project file")
+        app = PanelApp(AiConfirmPanel, host)
         async with app.run_test(size=(110, 20)) as pilot:
             plan = str(app.query_one("#ai-plan", Static).render())
             assert before.summary[:40] in plan and "Nothing is sent until you confirm" in plan

@@ -6,50 +6,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from textual.app import App, ComposeResult
+from support.panel_host import FakeHost, PanelApp
 
 from launchready_tui.checks.base import CheckOptions
 from launchready_tui.checks.context import check_context
 from launchready_tui.core.project import parse_project
-from launchready_tui.core.redact import redact_text
 from launchready_tui.lab.server import Lab
 from launchready_tui.screens.panels.alert_confirm import AlertConfirmPanel
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
-
-
-class _Host:
-    def __init__(self, project: Any, ctx: Any) -> None:
-        self.project = project
-        self._ctx = ctx
-        self.answers: dict[str, Any] = {}
-        self.reruns: list[list[str]] = []
-        self.presenter = False
-
-    def redact(self, text: str) -> str:
-        return redact_text(text)
-
-    def set_answer(self, key: str, value: Any) -> None:
-        self.answers[key] = value
-
-    def run_checks(self, ids: list[str]) -> None:
-        self.reruns.append(list(ids))
-
-    async def check_context(self) -> Any:
-        return self._ctx
-
-
-class _PanelApp(App[None]):
-    def __init__(self, host: _Host) -> None:
-        super().__init__()
-        self.host = host
-
-    def compose(self) -> ComposeResult:
-        yield AlertConfirmPanel(self.host)  # type: ignore[arg-type]
 
 
 async def test_send_then_confirm(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,8 +27,8 @@ async def test_send_then_confirm(lab: Lab, tmp_path: Path, monkeypatch: pytest.M
     lab.state.hook_posts.clear()
     project, _ = parse_project(yaml.safe_dump(lab.project_dict("good.test")))
     async with check_context(project, tmp_path, options=CheckOptions()) as ctx:
-        host = _Host(project, ctx)
-        app = _PanelApp(host)
+        host = FakeHost(project, ctx=ctx)
+        app = PanelApp(AlertConfirmPanel, host)
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.click("#alert-send")
             await app.workers.wait_for_complete()

@@ -10,64 +10,20 @@ file; the host is a small stand-in for the stage screen (the PanelHost protocol)
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App, ComposeResult
+from support.panel_host import FakeHost, PanelApp, rendered
+from textual.app import App
 from textual.widgets import Button, DataTable, Input, Select
-from ui_helpers import screen_text
+from ui_helpers import screen_text, wait_until
 
-from launchready_tui.core.model import CheckResult
-from launchready_tui.core.project import Project, load_project, save_project
-from launchready_tui.core.redact import redact_text
+from launchready_tui.core.project import load_project
 from launchready_tui.screens.panels.accounts import AccountsPanel
 
 LOGIN = "ann.private@acme.example"
 RECOVERY = "1Password: Founders/Registrar-7f3a"
-
-
-class _Session:
-    def __init__(self, project: Project, path: Path) -> None:
-        self.project, self.path = project, path
-        self.results: dict[str, CheckResult] = {}
-
-    def save(self) -> str | None:
-        save_project(self.project, self.path)
-        return None
-
-    def record(self, result: CheckResult) -> None:
-        self.results[result.id] = result
-
-
-class _Host:
-    def __init__(self, project: Project, path: Path, presenter: bool) -> None:
-        self.project, self.project_path, self.presenter = project, path, presenter
-        self.session = _Session(project, path)
-        self.results: dict[str, CheckResult] = {}
-
-    def redact(self, text: str) -> str:
-        return redact_text(text, presenter=self.presenter)
-
-    def set_answer(self, key: str, value: Any) -> None:
-        self.project.answers[key] = value
-
-    def run_checks(self, ids: list[str]) -> None:
-        pass
-
-    async def check_context(self) -> Any:
-        raise AssertionError("no check runs in these tests")
-
-
-class _PanelApp(App[None]):
-    def __init__(self, host: _Host) -> None:
-        super().__init__()
-        self.host = host
-
-    def compose(self) -> ComposeResult:
-        yield AccountsPanel(self.host)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -81,29 +37,18 @@ def file_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-async def _until(pilot: Any, cond: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 20
-    while not cond():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.05)
-
-
-def _status(app: App[Any], widget: str) -> str:
-    return str(app.query_one(widget).render())
-
-
 async def _vault_open(pilot: Any, app: App[Any]) -> None:
-    await _until(pilot, lambda: "encrypted file" in _status(app, "#vault-status"), "the file vault")
+    await wait_until(pilot, lambda: "encrypted file" in rendered(app, "#vault-status"), what="the file vault")
 
 
 async def _save(pilot: Any, app: App[Any], service: str) -> None:
     app.query_one("#save", Button).press()
-    await _until(pilot, lambda: f"saved {service}" in _status(app, "#form-status"), "the save")
+    await wait_until(pilot, lambda: f"saved {service}" in rendered(app, "#form-status"), what="the save")
 
 
 async def test_saving_while_presenting_keeps_what_was_stored(file_vault: Path) -> None:
     project = load_project(file_vault)[0]
-    app = _PanelApp(_Host(project, file_vault, presenter=False))
+    app = PanelApp(AccountsPanel, FakeHost(project, path=file_vault))
     async with app.run_test(size=(140, 60)) as pilot:
         await _vault_open(pilot, app)
         app.query_one("#service", Select).value = "registrar"
@@ -112,7 +57,7 @@ async def test_saving_while_presenting_keeps_what_was_stored(file_vault: Path) -
         await _save(pilot, app, "registrar")
 
     project = load_project(file_vault)[0]
-    app = _PanelApp(_Host(project, file_vault, presenter=True))
+    app = PanelApp(AccountsPanel, FakeHost(project, path=file_vault, presenter=True))
     async with app.run_test(size=(140, 60)) as pilot:
         await _vault_open(pilot, app)
         table = app.query_one(DataTable)
@@ -132,8 +77,8 @@ async def test_saving_while_presenting_keeps_what_was_stored(file_vault: Path) -
 
 
 async def test_typed_vault_values_are_masked_while_presenting_and_kept_across_f2(file_vault: Path) -> None:
-    host = _Host(load_project(file_vault)[0], file_vault, presenter=False)
-    app = _PanelApp(host)
+    host = FakeHost(load_project(file_vault)[0], path=file_vault)
+    app = PanelApp(AccountsPanel, host)
     async with app.run_test(size=(140, 60)) as pilot:
         await _vault_open(pilot, app)
         login = app.query_one("#login", Input)

@@ -8,49 +8,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from textual.app import App, ComposeResult
+from support.panel_host import FakeHost, PanelApp
 from textual.widgets import Button, Input
 from ui_helpers import screen_text
 
 from launchready_tui.checks.base import CheckOptions
 from launchready_tui.checks.context import check_context
 from launchready_tui.core.project import parse_project
-from launchready_tui.core.redact import redact_text
 from launchready_tui.lab import Lab
 from launchready_tui.screens.panels.alert_confirm import AlertConfirmPanel
 
 WEBHOOK = "https://hooks.lab.test/services/good"
-
-
-class _Host:
-    def __init__(self, project: Any, ctx: Any) -> None:
-        self.project, self._ctx, self.presenter = project, ctx, True
-        self.answers: dict[str, Any] = {}
-
-    def redact(self, text: str) -> str:
-        return redact_text(text, presenter=True)
-
-    def set_answer(self, key: str, value: Any) -> None:
-        self.answers[key] = value
-
-    def run_checks(self, ids: list[str]) -> None:
-        pass
-
-    async def check_context(self) -> Any:
-        return self._ctx
-
-
-class _PanelApp(App[None]):
-    def __init__(self, host: _Host) -> None:
-        super().__init__()
-        self.host = host
-
-    def compose(self) -> ComposeResult:
-        yield AlertConfirmPanel(self.host)  # type: ignore[arg-type]
 
 
 async def test_a_pasted_webhook_sends_the_test_alert_and_is_never_shown_or_stored(
@@ -60,8 +31,8 @@ async def test_a_pasted_webhook_sends_the_test_alert_and_is_never_shown_or_store
     lab.state.hook_posts.clear()
     project, _ = parse_project(yaml.safe_dump(lab.project_dict("good.test")))
     async with check_context(project, tmp_path, options=CheckOptions()) as ctx:
-        host = _Host(project, ctx)
-        app = _PanelApp(host)
+        host = FakeHost(project, ctx=ctx, presenter=True)
+        app = PanelApp(AlertConfirmPanel, host)
         async with app.run_test(size=(120, 30)) as pilot:
             field = app.query_one("#alert-webhook", Input)
             assert field.password

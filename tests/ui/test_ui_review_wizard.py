@@ -15,13 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, ComposeResult
+from support.panel_host import FakeHost, PanelApp
 from textual.widgets import Button, Input, Static, TabbedContent, TextArea
 from ui_helpers import FakeRunner, fake_project, offline_context_factory, screen_text, wait_until
 
 from launchready_tui.app import LaunchReadyApp
 from launchready_tui.core.project import AiEndpoint, Project
-from launchready_tui.core.redact import redact_text
 from launchready_tui.screens.panels.ai_confirm import AiConfirmPanel
 from launchready_tui.screens.panels.alert_confirm import AlertConfirmPanel
 
@@ -32,31 +31,10 @@ def make_app(tmp_path: Path, project: Project | None = None, **kw: Any) -> Launc
                           remember=False, built=lambda _id: True, **kw)
 
 
-class _Host:
-    """The PanelHost surface the two panels use (the stage screen in the app)."""
-
-    def __init__(self, project: Project, presenter: bool = False) -> None:
-        self.project = project
-        self.presenter = presenter
-        self.results: dict[str, Any] = {}
-
-    def redact(self, text: str) -> str:
-        return redact_text(text, presenter=self.presenter)
-
-
-class _PanelApp(App[None]):
-    def __init__(self, panel_cls: type, host: _Host) -> None:
-        super().__init__()
-        self._panel_cls, self._host = panel_cls, host
-
-    def compose(self) -> ComposeResult:
-        yield self._panel_cls(self._host)
-
-
 async def test_the_test_alert_preview_shows_its_test_label_and_odd_names_do_not_crash() -> None:
     project = fake_project()
     project.product = "Acme [/beta] [b]AI[/b]"  # a closing tag with no opening one raised MarkupError
-    app = _PanelApp(AlertConfirmPanel, _Host(project))
+    app = PanelApp(AlertConfirmPanel, FakeHost(project))
     async with app.run_test(size=(120, 20)) as pilot:
         await pilot.pause()
         preview = str(app.query_one("#alert-preview", Static).render())
@@ -146,7 +124,7 @@ async def test_the_ai_panel_shows_the_real_plan_before_anything_ran() -> None:
     project.ai_endpoint = AiEndpoint(url="https://api.acme.example/v1/chat", method="POST",
                                      body_template='{"message": "{prompt}"}', response_path="reply",
                                      max_requests=40)
-    app = _PanelApp(AiConfirmPanel, _Host(project))
+    app = PanelApp(AiConfirmPanel, FakeHost(project))
     async with app.run_test(size=(140, 20)) as pilot:
         await pilot.pause()
         plan = str(app.query_one("#ai-plan", Static).render())
