@@ -49,6 +49,7 @@ async def test_environment_fallback_and_names(monkeypatch: pytest.MonkeyPatch) -
 async def test_a_webhook_stored_with_accounts_set_reaches_the_alert_check(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The check's advice works as written: `accounts set slack --token-stdin` (real CLI, real file vault)."""
+    import asyncio
     import os
     import subprocess
     import sys
@@ -64,9 +65,10 @@ async def test_a_webhook_stored_with_accounts_set_reaches_the_alert_check(tmp_pa
     project.write_text("version: 1\ndomain: acme.example\n")
     advice = how_to_provide("webhook:slack")
     assert "`launchready accounts set slack --owner NAME --token-stdin`" in advice
-    done = subprocess.run([sys.executable, "-m", "launchready_tui", "accounts", "set", "slack", "--owner", "Ann",
-                           "--token-stdin", "--project", str(project)], input="https://hooks.lab.test/services/good\n",
-                          capture_output=True, text=True, env=env, timeout=60)
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "launchready_tui", "accounts", "set", "slack", "--owner", "Ann",
+                         "--token-stdin", "--project", str(project)], input="https://hooks.lab.test/services/good\n",
+        capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "hooks.lab.test/services/good" not in done.stdout + done.stderr + project.read_text()
     found = await read_secret(_ctx(project.read_text()), "webhook:slack")
