@@ -120,7 +120,7 @@ def _rest(regex: re.Pattern[str], reach: int, items: list[Any]) -> re.Pattern[st
         return None
     try:
         rest = re.compile(regex.pattern[head.end():], regex.flags)
-        same = _plain(list(_sre_parse.parse(rest.pattern, rest.flags))) == _plain(items)
+        same = plain_tree(list(_sre_parse.parse(rest.pattern, rest.flags))) == plain_tree(items)
     except (re.error, RecursionError):
         return None
     return rest if same else None
@@ -172,12 +172,12 @@ def anchored_finditer(regex: re.Pattern[str], anchor: Anchor, text: str,
 # Pattern analysis on re._parser trees
 
 
-def _plain(node: Any) -> Any:
+def plain_tree(node: Any) -> Any:
     """A parse tree as nested tuples, so two trees compare by content (SubPattern compares by identity)."""
     if isinstance(node, _sre_parse.SubPattern):
-        return tuple(_plain(item) for item in node.data)
+        return tuple(plain_tree(item) for item in node.data)
     if isinstance(node, list | tuple):
-        return tuple(_plain(item) for item in node)
+        return tuple(plain_tree(item) for item in node)
     return node
 
 

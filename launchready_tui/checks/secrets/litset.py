@@ -33,6 +33,8 @@ except ImportError:  # pragma: no cover
     _sre_parse = None  # type: ignore[assignment]
     _c = None  # type: ignore[assignment]
 
+from launchready_tui.checks.secrets.anchors import plain_tree
+
 MAX_WORDS = 20_000  # expansions of one regex; beyond this the branch stays a regex
 MAX_CLASS = 64  # characters a class may stand for
 MIN_BRANCHES = 4  # below this the regex is cheap enough as it is
@@ -120,7 +122,7 @@ def _split(regex: re.Pattern[str]) -> tuple[str, list[str]] | None:
         original = _sre_parse.parse(pattern, regex.flags)
     except (re.error, RecursionError):
         return None
-    return (lead, branches) if _plain(rebuilt) == _plain(original) else None
+    return (lead, branches) if plain_tree(rebuilt) == plain_tree(original) else None
 
 
 def _top_level(body: str) -> list[str] | None:
@@ -171,14 +173,6 @@ def _closing(text: str, open_at: int) -> int:
                 return i
         i += 1
     return -1
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, _sre_parse.SubPattern):
-        return tuple(_plain(item) for item in node.data)
-    if isinstance(node, list | tuple):
-        return tuple(_plain(item) for item in node)
-    return node
 
 
 def _expand(items: list[Any]) -> set[str] | None:
