@@ -19,6 +19,7 @@ Without ``pyahocorasick`` the original regex is used. Tests compare both on ever
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 try:
@@ -125,37 +126,11 @@ def _split(regex: re.Pattern[str]) -> tuple[str, list[str]] | None:
     return (lead, branches) if plain_tree(rebuilt) == plain_tree(original) else None
 
 
-def _top_level(body: str) -> list[str] | None:
-    parts: list[str] = []
-    depth, start, i, in_class = 0, 0, 0, False
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]" or body[i - 1] == "["
-        elif ch == "[":
-            in_class = True
-            if body[i + 1:i + 2] == "^":
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif ch == "|" and depth == 0:
-            parts.append(body[start:i])
-            start = i + 1
-        i += 1
-    parts.append(body[start:])
-    return parts if depth == 0 and not in_class else None
-
-
-def _closing(text: str, open_at: int) -> int:
-    """Index of the ``)`` closing the group opened at ``open_at`` (-1 if none)."""
-    depth, i, in_class = 0, open_at, False
+def _syntax(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """``(index, char, depth)`` of the characters that are regex syntax: not escaped, not inside a ``[...]``
+    class. ``depth`` is the group depth after the character; the last item is ``(len, "", depth)`` with
+    depth -1 when a class was left open."""
+    depth, i, in_class = 0, start, False
     while i < len(text):
         ch = text[i]
         if ch == "\\":
@@ -165,13 +140,35 @@ def _closing(text: str, open_at: int) -> int:
             in_class = ch != "]" or text[i - 1] == "["
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+            if text[i + 1:i + 2] == "^":
+                i += 1
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth
         i += 1
+    yield len(text), "", -1 if in_class else depth
+
+
+def _top_level(body: str) -> list[str] | None:
+    parts: list[str] = []
+    start = 0
+    for i, ch, depth in _syntax(body):
+        if depth < 0:
+            return None  # a ")" without its "(", or an open class
+        if ch == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        elif not ch:
+            parts.append(body[start:])
+            return parts if depth == 0 else None
+    return None
+
+
+def _closing(text: str, open_at: int) -> int:
+    """Index of the ``)`` closing the group opened at ``open_at`` (-1 if none)."""
+    for i, ch, depth in _syntax(text, open_at):
+        if ch == ")" and depth == 0:
+            return i
     return -1
 
 
