@@ -39,11 +39,17 @@ def test_chart_follows_ticks_then_takes_the_exact_rows() -> None:
     assert len(bar) == BAR_WIDTH
 
 
-def test_retired_endpoint_is_shown_as_not_run() -> None:
+def _login_retired_at_10_users(p95_ms: float) -> LiveChart:
+    """login and home at 10 then 25 users; login broke its target at 10 users and was retired."""
     chart = LiveChart()
     chart.on_event({"type": "plan", "endpoints": ["login", "home"], "users": [10, 25],
                     "slo_ms": {"login": 500.0, "home": 500.0}})
-    chart.on_event({"type": "retired", "endpoint": "login", "reason": "p95 610 ms at 10 users"})
+    chart.on_event({"type": "retired", "endpoint": "login", "reason": f"p95 {p95_ms:.0f} ms at 10 users"})
+    return chart
+
+
+def test_retired_endpoint_is_shown_as_not_run() -> None:
+    chart = _login_retired_at_10_users(610)
     chart.on_event({"type": "tick", "step": 1, "users": 25, "completed": 5, "in_flight": 0, "cpu": 0.0,
                     "endpoints": {"home": {"completed": 5, "failed": 0, "p95_ms": 4.0}}})
     text = "\n".join(chart.lines())
@@ -52,10 +58,7 @@ def test_retired_endpoint_is_shown_as_not_run() -> None:
 
 def test_late_answers_of_a_retired_endpoint_do_not_stay_on_the_finished_chart() -> None:
     """login broke at 10 users and was retired; its last answers arrived during step 2's first second."""
-    chart = LiveChart()
-    chart.on_event({"type": "plan", "endpoints": ["login", "home"], "users": [10, 25],
-                    "slo_ms": {"login": 500.0, "home": 500.0}})
-    chart.on_event({"type": "retired", "endpoint": "login", "reason": "p95 603 ms at 10 users"})
+    chart = _login_retired_at_10_users(603)
     chart.on_event({"type": "tick", "step": 1, "users": 25, "completed": 6, "in_flight": 0, "cpu": 0.0,
                     "endpoints": {"home": {"completed": 5, "failed": 0, "p95_ms": 4.0},
                                   "login": {"completed": 1, "failed": 0, "p95_ms": 603.0}}})
