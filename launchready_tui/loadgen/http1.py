@@ -37,6 +37,7 @@ import httptools
 from yarl import URL
 
 from launchready_tui.loadgen.dns import AddressSource
+from launchready_tui.loadgen.plan import header_sendable
 from launchready_tui.loadgen.samples import CONNECT, DNS, PROTOCOL, TLS
 
 SWEEP_S = 0.02  # how late a deadline may be noticed: timeouts are whole seconds, 20 ms is within noise
@@ -64,7 +65,7 @@ class _Closed(Exception):
 
 
 def _check_header(name: str, value: str) -> None:
-    if not name or any(c in name for c in " \t\r\n:\0") or any(c in value for c in "\r\n\0"):
+    if not header_sendable(name, value):
         raise ValueError(f"the header {name!r} cannot be sent (empty name, or a line break in it)")
 
 

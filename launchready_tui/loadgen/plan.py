@@ -274,6 +274,11 @@ def parse_rates(text: str) -> list[float]:
     return out
 
 
+def header_sendable(name: str, value: str) -> bool:
+    """A header that fits on its own line of an HTTP/1.1 request (no injection of another header)."""
+    return bool(name) and not any(c in name for c in " \t\r\n:\0") and not any(c in value for c in "\r\n\0")
+
+
 def validate(plan: LoadPlan) -> None:
     """Raise PlanError with a plain sentence when the plan cannot or must not run."""
     caps = plan.caps
@@ -291,7 +296,7 @@ def validate(plan: LoadPlan) -> None:
         if not 0 < e.timeout_s <= 120:
             raise PlanError(f"endpoint {e.name}: timeout must be between 0 and 120 s")
         for name, value in e.headers.items():
-            if not name or any(c in name for c in " \t\r\n:\0") or any(c in str(value) for c in "\r\n\0"):
+            if not header_sendable(name, str(value)):
                 raise PlanError(f"endpoint {e.name}: the header {name!r} cannot be sent (an empty name, a space "
                                 "or colon in the name, or a line break in the value)")
         if e.kind == "upload" and not 0 < e.upload_bytes <= 100 * 1024 * 1024:
